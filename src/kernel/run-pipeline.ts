@@ -1,0 +1,504 @@
+import {
+  bufferCount,
+  concat,
+  concatMap,
+  defaultIfEmpty,
+  defer,
+  EMPTY,
+  filter,
+  from,
+  isObservable,
+  lastValueFrom,
+  map,
+  mergeMap,
+  type Observable,
+  tap,
+} from 'rxjs';
+import type { Clock } from './clock.js';
+import { isoUtc } from './clock.js';
+import { describeError, ReclaimError } from './errors.js';
+import {
+  newEvent,
+  type DomainEvent,
+  type EmergencySummary,
+  type NewEvent,
+  type RunOutcome,
+  type RunSummaryData,
+  type RunTrigger,
+} from './events.js';
+import type { KernelConfig } from './kernel-config.js';
+import type { Decision, Policy, PolicyInput } from './policy.js';
+import type { RecordSnapshot, RemovalResult, StorageEvent, StoredRecord, Target, Usage } from './storage.js';
+import { targetKey } from './storage.js';
+import type { Store } from './store.js';
+
+/** A policy ready to run: options validated, order fixed. */
+export interface ResolvedPolicy {
+  readonly policy: Policy<unknown>;
+  readonly options: unknown;
+  readonly order: number;
+}
+
+/** What one run needs from the kernel. */
+export interface RunContext {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly config: KernelConfig;
+  readonly policies: readonly ResolvedPolicy[];
+  /** Journals events in order, folds them into projections, and publishes them. */
+  readonly emit: (events: readonly NewEvent[]) => Promise<readonly DomainEvent[]>;
+  /** Publishes one storage observation (not journaled). */
+  readonly observe: (event: StorageEvent) => void;
+}
+
+/** How a run was asked for. */
+export interface RunRequest {
+  readonly runId: string;
+  readonly trigger: RunTrigger;
+  readonly dryRun: boolean;
+  /** Set for crash recovery: deletions finished on behalf of a run that died. */
+  readonly recovered?: boolean;
+}
+
+/** The result of a run: its summary, id and verdict. */
+export interface RunResult extends RunSummaryData {
+  readonly runId: string;
+  /** True when the run completed without errors (outcome `success` or `noop`). */
+  readonly success: boolean;
+}
+
+interface Tally {
+  planned: number;
+  deleted: number;
+  alreadyGone: number;
+  failed: number;
+  skipped: number;
+  rejected: number;
+  records: number;
+  files: number;
+  bytesFreed: number;
+  errors: number;
+  firstError?: { code: string; message: string };
+}
+
+/** Counts deletions in flight and lets a scan wait while too many are queued. */
+class Pacer {
+  #inFlight = 0;
+  #waiters: (() => void)[] = [];
+  constructor(private readonly highWater: number) {}
+  add(n: number): void {
+    this.#inFlight += n;
+  }
+  done(): void {
+    this.#inFlight -= 1;
+    if (this.#inFlight < this.highWater) {
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+  readonly pace = (): Promise<void> =>
+    this.#inFlight < this.highWater ? Promise.resolve() : new Promise<void>((resolve) => this.#waiters.push(resolve));
+}
+
+function newTally(): Tally {
+  return { planned: 0, deleted: 0, alreadyGone: 0, failed: 0, skipped: 0, rejected: 0, records: 0, files: 0, bytesFreed: 0, errors: 0 };
+}
+
+function noteError(tally: Tally, error: { code: string; message: string }): void {
+  tally.errors += 1;
+  tally.firstError ??= error;
+}
+
+function measuredEvent(stage: string, usage: Usage, runId: string): NewEvent<'StorageMeasured'> {
+  return newEvent(
+    'StorageMeasured',
+    {
+      stage,
+      usedBytes: usage.usedBytes,
+      limitBytes: usage.limitBytes,
+      originUsageBytes: usage.originUsageBytes ?? null,
+      quotaBytes: usage.quotaBytes ?? null,
+    },
+    runId,
+  );
+}
+
+function wantsFiles(policy: Policy<unknown>): boolean {
+  return policy.observes?.includes('files') ?? false;
+}
+
+/** What a deletion of this target yields when it succeeds, for dry-run totals. */
+function expectedYield(target: Target, bytes: number): { records: number; files: number; bytes: number } {
+  if (target.kind === 'file') return { records: 0, files: 1, bytes };
+  return { records: 1, files: target.file === undefined ? 0 : 1, bytes };
+}
+
+/**
+ * Carries out one run: read the records, then for each policy in order build its storage
+ * stream, plan, journal the intents, delete with bounded concurrency, journal the outcomes,
+ * commit and re-measure; end with one `RunCompleted` summary.
+ */
+export async function executeRun(ctx: RunContext, request: RunRequest): Promise<RunResult> {
+  const { store, clock, config } = ctx;
+  const { runId, dryRun } = request;
+  const startedMs = clock.now();
+  const tally = newTally();
+  const statuses: { name: string; status: 'ran' | 'suspended' | 'failed' }[] = [];
+  let emergency: (EmergencySummary & { freedSoFar: number }) | null = null;
+  let fatal: { code: string; message: string } | undefined;
+  let usage: Usage | null = null;
+
+  await ctx.emit([
+    newEvent(
+      'RunStarted',
+      { trigger: request.trigger, dryRun, policies: ctx.policies.map((p) => p.policy.name), retentionHours: config.retentionHours },
+      runId,
+    ),
+  ]);
+
+  const storeFailed = async (operation: string, error: unknown): Promise<{ code: string; message: string }> => {
+    const described = describeError(error);
+    noteError(tally, described);
+    await ctx.emit([newEvent('StoreFailed', { operation, ...described }, runId)]);
+    return described;
+  };
+
+  const measure = async (stage: string): Promise<void> => {
+    try {
+      usage = await store.measure();
+      await ctx.emit([measuredEvent(stage, usage, runId)]);
+    } catch (error) {
+      await storeFailed('measure', error);
+    }
+  };
+
+  let snapshot: RecordSnapshot | null = null;
+  try {
+    snapshot = await store.loadRecords();
+  } catch (error) {
+    fatal = await storeFailed('loadRecords', error);
+  }
+
+  if (snapshot !== null) {
+    const live = new Map<string, StoredRecord>(snapshot.records.map((r) => [r.id, r]));
+    const rejected = snapshot.rejected;
+    tally.rejected = rejected.length;
+    if (rejected.length > 0) {
+      await ctx.emit(rejected.map((entry) => newEvent('EntryRejected', { id: entry.id, reason: entry.reason }, runId)));
+    }
+    if (snapshot.source.status === 'unreadable') {
+      await storeFailed('loadRecords', new ReclaimError('RECLAIM_TOKEN_SOURCE_UNREADABLE', snapshot.source.reason));
+    }
+    await measure('start');
+    // In a dry run nothing disappears, so later policies must not see what earlier ones "deleted".
+    const handledFiles = new Set<string>();
+    let allFailed = ctx.policies.length > 0;
+
+    for (const { policy, options } of ctx.policies) {
+      const stage = await runStage({
+        ctx,
+        request,
+        policy,
+        options,
+        live,
+        rejected,
+        handledFiles,
+        source: snapshot.source,
+        usage: usage ?? { usedBytes: 0, limitBytes: null },
+        now: startedMs,
+        tally,
+      });
+      statuses.push({ name: policy.name, status: stage.status });
+      if (stage.status !== 'failed') allFailed = false;
+      if (stage.pressure !== null) {
+        emergency = { policy: policy.name, ...stage.pressure, freedBytes: 0, shortfallBytes: 0, freedSoFar: 0 };
+      }
+      if (emergency !== null && emergency.policy === policy.name) emergency.freedSoFar = stage.bytes;
+      if (!dryRun && store.commit !== undefined) {
+        try {
+          await store.commit();
+        } catch (error) {
+          await storeFailed('commit', error);
+        }
+      }
+      if (dryRun) {
+        const before: Usage = usage ?? { usedBytes: 0, limitBytes: null };
+        usage = { ...before, usedBytes: Math.max(0, before.usedBytes - stage.bytes) };
+        await ctx.emit([measuredEvent(policy.name, usage, runId)]);
+      } else {
+        await measure(policy.name);
+      }
+    }
+    if (allFailed && fatal === undefined) fatal = tally.firstError;
+  }
+
+  const finalUsage: Usage | null = usage;
+  const emergencySummary: EmergencySummary | null =
+    emergency === null
+      ? null
+      : {
+          policy: emergency.policy,
+          usedBytes: emergency.usedBytes,
+          targetBytes: emergency.targetBytes,
+          freedBytes: emergency.freedSoFar,
+          shortfallBytes: Math.max(
+            0,
+            (finalUsage === null ? emergency.usedBytes - emergency.freedSoFar : (finalUsage as Usage).usedBytes) - emergency.targetBytes,
+          ),
+        };
+
+  const outcome: RunOutcome =
+    fatal !== undefined ? 'error' : tally.errors > 0 ? 'partial' : tally.planned > 0 ? 'success' : 'noop';
+  const error = fatal ?? tally.firstError;
+  const summary: RunSummaryData = {
+    outcome,
+    trigger: request.trigger,
+    dryRun,
+    startedAt: isoUtc(startedMs),
+    durationMs: Math.max(0, clock.now() - startedMs),
+    totals: {
+      planned: tally.planned,
+      deleted: tally.deleted,
+      alreadyGone: tally.alreadyGone,
+      failed: tally.failed,
+      skipped: tally.skipped,
+      rejected: tally.rejected,
+      records: tally.records,
+      files: tally.files,
+      bytesFreed: tally.bytesFreed,
+    },
+    storageSize: finalUsage === null ? null : (finalUsage as Usage).usedBytes,
+    storageLimit: finalUsage === null ? null : (finalUsage as Usage).limitBytes,
+    emergency: emergencySummary,
+    policies: statuses,
+    ...(error === undefined ? {} : { error }),
+  };
+  await ctx.emit([newEvent('RunCompleted', summary, runId)]);
+  return { ...summary, runId, success: outcome === 'success' || outcome === 'noop' };
+}
+
+interface StageArgs {
+  readonly ctx: RunContext;
+  readonly request: RunRequest;
+  readonly policy: Policy<unknown>;
+  readonly options: unknown;
+  readonly live: Map<string, StoredRecord>;
+  readonly rejected: RecordSnapshot['rejected'];
+  readonly handledFiles: Set<string>;
+  readonly source: RecordSnapshot['source'];
+  readonly usage: Usage;
+  readonly now: number;
+  readonly tally: Tally;
+}
+
+interface StageResult {
+  readonly status: 'ran' | 'suspended' | 'failed';
+  /** Bytes this stage freed (or would free, in a dry run). */
+  readonly bytes: number;
+  readonly pressure: { usedBytes: number; targetBytes: number } | null;
+}
+
+async function runStage(args: StageArgs): Promise<StageResult> {
+  const { ctx, request, policy, live, handledFiles, tally } = args;
+  const { runId, dryRun } = request;
+  const recovered = request.recovered ?? false;
+  const name = policy.name;
+  const pacer = new Pacer(ctx.config.batchSize * 4);
+  let status: StageResult['status'] = 'ran';
+  let bytes = 0;
+  let pressure: StageResult['pressure'] = null;
+
+  const records = [...live.values()];
+  const storage$: Observable<StorageEvent> = concat(
+    from(records).pipe(map((record): StorageEvent => ({ type: 'RecordObserved', record }))),
+    from(args.rejected).pipe(map((entry): StorageEvent => ({ type: 'EntryRejected', entry }))),
+    defer(() =>
+      wantsFiles(policy) && ctx.store.scanFiles !== undefined
+        ? ctx.store.scanFiles({ pace: pacer.pace }).pipe(
+            filter((file) => !handledFiles.has(file.key)),
+            map((file): StorageEvent => ({ type: 'FileObserved', file })),
+          )
+        : EMPTY,
+    ),
+  ).pipe(tap((event) => ctx.observe(event)));
+
+  const input: PolicyInput<unknown> = {
+    storage$,
+    source: args.source,
+    usage: args.usage,
+    now: args.now,
+    options: args.options,
+    dryRun,
+    runId,
+  };
+
+  const policyFailed = async (error: unknown): Promise<void> => {
+    const described = describeError(error);
+    const event = newEvent('PolicyFailed', { policy: name, code: described.code, message: described.message }, runId);
+    noteError(tally, { code: described.code, message: `policy ${name}: ${described.message}` });
+    status = 'failed';
+    await ctx.emit([event]);
+  };
+
+  let decisions$: Observable<Decision>;
+  try {
+    const planned: unknown = policy.plan(input);
+    if (!isObservable(planned)) {
+      throw new ReclaimError(
+        'RECLAIM_POLICY_NO_STREAM',
+        `Policy "${name}" returned ${planned === null ? 'null' : typeof planned} from plan(); it must return an Observable of decisions`,
+        { details: { policy: name } },
+      );
+    }
+    decisions$ = planned as Observable<Decision>;
+  } catch (error) {
+    await policyFailed(error);
+    return { status, bytes, pressure };
+  }
+
+  const settle = async (decision: Extract<Decision, { kind: 'delete' }>, result: RemovalResult): Promise<void> => {
+    const { target, reason } = decision;
+    switch (result.status) {
+      case 'deleted':
+        tally.deleted += 1;
+        tally.records += result.records;
+        tally.files += result.files;
+        tally.bytesFreed += result.bytes;
+        bytes += result.bytes;
+        if (target.kind === 'record') live.delete(target.id);
+        await ctx.emit([
+          newEvent(
+            'ItemDeleted',
+            { policy: name, target, reason, records: result.records, files: result.files, bytesFreed: result.bytes, recovered },
+            runId,
+          ),
+        ]);
+        return;
+      case 'gone':
+        tally.alreadyGone += 1;
+        if (target.kind === 'record') live.delete(target.id);
+        await ctx.emit([newEvent('ItemAlreadyGone', { policy: name, target, reason, recovered }, runId)]);
+        return;
+      case 'failed':
+        tally.failed += 1;
+        noteError(tally, { code: result.code, message: result.message });
+        if (target.kind === 'file') handledFiles.add(target.path);
+        else if (target.file !== undefined) handledFiles.add(target.file);
+        await ctx.emit([
+          newEvent(
+            'DeletionFailed',
+            { policy: name, target, code: result.code, message: result.message, path: result.path ?? null },
+            runId,
+          ),
+        ]);
+        return;
+    }
+  };
+
+  const carryOut = async (decision: Extract<Decision, { kind: 'delete' }>): Promise<void> => {
+    let result: RemovalResult;
+    try {
+      result = await ctx.store.remove(decision.target);
+    } catch (error) {
+      const described = describeError(error);
+      result = { status: 'failed', code: described.code, message: described.message };
+    }
+    await settle(decision, result);
+  };
+
+  /** Journals one batch: non-deletions as they are, deletions as intents (and, dry, as skips). */
+  const journalBatch = async (batch: readonly Decision[]): Promise<Extract<Decision, { kind: 'delete' }>[]> => {
+    const events: NewEvent[] = [];
+    const deletes: Extract<Decision, { kind: 'delete' }>[] = [];
+    for (const decision of batch) {
+      switch (decision.kind) {
+        case 'suspend':
+          status = 'suspended';
+          events.push(newEvent('PolicySuspended', { policy: name, reason: decision.reason }, runId));
+          break;
+        case 'pressure':
+          pressure = { usedBytes: decision.usedBytes, targetBytes: decision.targetBytes };
+          events.push(
+            newEvent(
+              'EmergencyTriggered',
+              { policy: name, usedBytes: decision.usedBytes, targetBytes: decision.targetBytes, reason: decision.reason },
+              runId,
+            ),
+          );
+          break;
+        case 'skip':
+          tally.skipped += 1;
+          events.push(
+            newEvent('DeletionSkipped', { policy: name, target: decision.target, reason: decision.reason, detail: decision.detail ?? null }, runId),
+          );
+          break;
+        case 'delete': {
+          tally.planned += 1;
+          events.push(
+            newEvent('DeletionPlanned', { policy: name, target: decision.target, reason: decision.reason, bytes: decision.bytes }, runId),
+          );
+          if (dryRun) {
+            const would = expectedYield(decision.target, decision.bytes);
+            tally.records += would.records;
+            tally.files += would.files;
+            tally.bytesFreed += would.bytes;
+            bytes += would.bytes;
+            const { target } = decision;
+            if (target.kind === 'record') {
+              live.delete(target.id);
+              if (target.file !== undefined) handledFiles.add(target.file);
+            } else {
+              handledFiles.add(target.path);
+            }
+            events.push(newEvent('DeletionSkipped', { policy: name, target, reason: 'dry-run', detail: null }, runId));
+          } else {
+            deletes.push(decision);
+          }
+          break;
+        }
+      }
+    }
+    pacer.add(deletes.length);
+    // Intents are written before anything is deleted, so a crash leaves an audit trail to finish.
+    if (events.length > 0) await ctx.emit(events);
+    return deletes;
+  };
+
+  try {
+    await lastValueFrom(
+      decisions$.pipe(
+        bufferCount(ctx.config.batchSize),
+        concatMap((batch) => from(journalBatch(batch))),
+        mergeMap((deletes) => from(deletes)),
+        mergeMap(
+          (decision) =>
+            defer(async () => {
+              try {
+                await carryOut(decision);
+              } finally {
+                pacer.done();
+              }
+            }),
+          ctx.config.concurrency,
+        ),
+        defaultIfEmpty(undefined),
+      ),
+    );
+  } catch (error) {
+    await policyFailed(error);
+  }
+  return { status, bytes, pressure };
+}
+
+/** Makes a run id that sorts by time and is unique enough across processes. */
+export function newRunId(nowMs: number): string {
+  const uuid = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto?.randomUUID?.();
+  const suffix = uuid === undefined ? Math.random().toString(36).slice(2, 10) : uuid.slice(0, 8);
+  return `run-${nowMs.toString(36)}-${suffix}`;
+}
+
+/** The key used to pair an intent with its outcome. */
+export function intentKey(runId: string | undefined, target: Target): string {
+  return `${runId ?? ''}\u0000${targetKey(target)}`;
+}

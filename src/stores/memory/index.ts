@@ -1,0 +1,1 @@
+export { MemoryStore, type MemoryFile, type MemoryRecord, type MemoryStoreInit } from './memory-store.js';
