@@ -141,6 +141,13 @@ export class Kernel {
     return this.#current !== null;
   }
 
+  /** Resolves when no run is in progress (at once when idle); never rejects. */
+  async whenIdle(): Promise<void> {
+    while (this.#current !== null || this.#queued.size > 0) {
+      await Promise.all([this.#current?.promise, ...this.#queued.values()].map((p) => p?.catch(() => undefined)));
+    }
+  }
+
   /** The policy names, in the order they run. */
   policyNames(): readonly string[] {
     return this.#ordered().map((p) => p.policy.name);
