@@ -25,6 +25,14 @@ export const ERROR_CATALOGUE = {
   RECLAIM_TOKEN_NOT_FOUND: 'No token has that id',
   RECLAIM_LOCK_TIMEOUT: 'The inter-process lock could not be taken in time',
   RECLAIM_UNSUPPORTED: 'This environment lacks a feature reclaim needs',
+  RECLAIM_HTTP_BAD_REQUEST: 'An HTTP request has a bad parameter, header or body',
+  RECLAIM_HTTP_UNAUTHORIZED: 'An HTTP request lacks the configured bearer token',
+  RECLAIM_HTTP_RATE_LIMITED: 'An HTTP client sent too many requests',
+  RECLAIM_HTTP_NOT_FOUND: 'No HTTP route has that path',
+  RECLAIM_HTTP_METHOD_NOT_ALLOWED: 'The HTTP route exists but not for that method',
+  RECLAIM_HTTP_RUN_FAILED: 'A cleanup run asked for over HTTP ended with errors',
+  RECLAIM_HTTP_UNAVAILABLE: 'The HTTP API is shutting down or its service is closed',
+  RECLAIM_HTTP_INTERNAL: 'The HTTP API failed unexpectedly',
 } as const;
 
 /** A stable error code from {@link ERROR_CATALOGUE}. */
