@@ -18,6 +18,7 @@ export const ERROR_CATALOGUE = {
   RECLAIM_JOURNAL_SEQ_CONFLICT: 'A journal append broke the sequence order',
   RECLAIM_JOURNAL_LOCKED: 'Another process holds the journal, or this one lost its lock',
   RECLAIM_JOURNAL_CLOSED: 'The journal was closed',
+  RECLAIM_JOURNAL_WRITE_FAILED: 'The journal file could not be written',
   RECLAIM_OUTSIDE_ROOT: 'A path resolves outside the storage root',
   RECLAIM_TOKEN_SOURCE_UNREADABLE: 'The token database cannot be read as a whole',
   RECLAIM_TOKEN_INVALID: 'A token entry is invalid',
