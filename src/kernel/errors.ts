@@ -25,6 +25,8 @@ export const ERROR_CATALOGUE = {
   RECLAIM_TOKEN_EXISTS: 'A token with that id already exists',
   RECLAIM_TOKEN_NOT_FOUND: 'No token has that id',
   RECLAIM_LOCK_TIMEOUT: 'The inter-process lock could not be taken in time',
+  RECLAIM_LOCK_LOST: 'The inter-process lock was lost while held (another process took it over)',
+  RECLAIM_PROTECTED_PATH: 'A path is protected from deletion (a store file, a symlink, or still referenced)',
   RECLAIM_UNSUPPORTED: 'This environment lacks a feature reclaim needs',
   RECLAIM_HTTP_BAD_REQUEST: 'An HTTP request has a bad parameter, header or body',
   RECLAIM_HTTP_UNAUTHORIZED: 'An HTTP request lacks the configured bearer token',
