@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/**
+ * The temp file a rewrite of `target` goes through: `<target>.<pid>.<random>.tmp`, in the same
+ * folder so the rename stays on one file system.
+ */
+export function tempPathFor(target: string): string {
+  return `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+}
+
+/** True for a name that {@link tempPathFor} makes for a file named `targetName`. */
+export function isTempNameOf(name: string, targetName: string): boolean {
+  return name.startsWith(`${targetName}.`) && name.endsWith('.tmp');
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (error) {
+    // Some platforms cannot fsync a directory; the rename is as durable as they make it.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * Replaces `target` with `text` so that, whatever moment the process dies, the file on disk
+ * is either the old document or the new one, complete: write a temp file in the same folder,
+ * fsync it, rename it over the target, fsync the folder. The target's mode (and, when running
+ * as root, its owner) carries over, so a host app that owns the file can still write it.
+ * `beforeRename` may throw to abandon the write at the last moment. A temp file is removed
+ * when the write fails; one left by a `kill -9` is harmless debris
+ * (never read, and never an orphan candidate: it is reserved and ends in `.tmp`).
+ */
+export async function writeFileAtomically(target: string, text: string, beforeRename?: () => void): Promise<void> {
+  const previous = await stat(target).catch(() => undefined);
+  const temp = tempPathFor(target);
+  const handle = await open(temp, 'wx', previous?.mode ?? 0o644);
+  try {
+    try {
+      if (previous !== undefined) {
+        await handle.chmod(previous.mode & 0o7777);
+        if (process.getuid?.() === 0 && (previous.uid !== 0 || previous.gid !== 0)) {
+          await handle.chown(previous.uid, previous.gid).catch(() => undefined);
+        }
+      }
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    // Last check before the point of no return (e.g. that the lock is still ours).
+    beforeRename?.();
+    await rename(temp, target);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(dirname(target));
+}

@@ -1,0 +1,190 @@
+import { parseTokenEntry, type RejectedTokenEntry, type TokenEntry } from './token-entry.js';
+
+/** The two top-level forms the token file comes in. */
+export type TokenDocumentForm = 'object' | 'array';
+
+/**
+ * A token file held in memory as parsed JSON, with the layout to write it back in. Entries are
+ * kept as the parsed values themselves, so an edit touches only the entries it adds or removes:
+ * every other entry, and every unknown field, is written back as the same value.
+ */
+export interface TokenDocument {
+  /** `object`: keyed by token id. `array`: a list of entries, each with its `token_id`. */
+  readonly form: TokenDocumentForm;
+  readonly value: Record<string, unknown> | unknown[];
+  /** Indentation found in the file (`''` for compact JSON). */
+  readonly indent: string;
+  readonly trailingNewline: boolean;
+}
+
+/** The outcome of parsing a whole token file. */
+export type TokenDocumentRead =
+  | { readonly status: 'ok'; readonly document: TokenDocument }
+  | { readonly status: 'unreadable'; readonly reason: string };
+
+/** Every entry of a document, sorted into usable tokens and rejected entries. */
+export interface TokenEntries {
+  readonly tokens: readonly TokenEntry[];
+  readonly rejected: readonly RejectedTokenEntry[];
+}
+
+const RESTORE = 'restore it from a backup or fix it by hand; reclaim never rewrites a file it cannot read';
+
+function detectIndent(text: string): string {
+  const m = /^\s*[[{]\r?\n([ \t]+)\S/.exec(text);
+  return m === null ? '' : (m[1] as string);
+}
+
+/**
+ * Parses the whole text of a token file. Anything but a JSON object or array at the top level
+ * (including an empty file, which is what a crashed non-atomic writer leaves) is unreadable:
+ * the caller must then neither rewrite the file nor treat it as an empty database.
+ */
+export function parseTokenDocument(text: string): TokenDocumentRead {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (body.trim() === '') return { status: 'unreadable', reason: `the token file is empty; write {} for an empty database, or ${RESTORE}` };
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (error) {
+    return { status: 'unreadable', reason: `the token file is not valid JSON (${(error as Error).message}); ${RESTORE}` };
+  }
+  if (typeof value !== 'object' || value === null) {
+    return {
+      status: 'unreadable',
+      reason: `the token file holds ${value === null ? 'null' : `a ${typeof value}`}, not an object keyed by token id or an array of tokens; ${RESTORE}`,
+    };
+  }
+  const form: TokenDocumentForm = Array.isArray(value) ? 'array' : 'object';
+  return {
+    status: 'ok',
+    document: { form, value: value as TokenDocument['value'], indent: detectIndent(body), trailingNewline: /\n\s*$/.test(body) },
+  };
+}
+
+/** A new, empty document in the object form (the original service's), two-space indented. */
+export function emptyTokenDocument(): TokenDocument {
+  return { form: 'object', value: {}, indent: '  ', trailingNewline: true };
+}
+
+/** The text of a document, in its own form and layout. */
+export function serializeTokenDocument(document: TokenDocument): string {
+  const text = JSON.stringify(document.value, null, document.indent === '' ? undefined : document.indent);
+  return document.trailingNewline ? `${text}\n` : text;
+}
+
+function arrayId(entry: unknown): string | undefined {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return undefined;
+  const id = (entry as Record<string, unknown>).token_id;
+  return typeof id === 'string' && id.length > 0 ? id : undefined;
+}
+
+/**
+ * Reads every entry. In the object form the key is the id. In the array form `token_id` is;
+ * an entry without one is rejected under the id `[index]`, and a repeated `token_id` after the
+ * first is rejected as a duplicate (both stay in the file).
+ */
+export function readTokenEntries(document: TokenDocument): TokenEntries {
+  const tokens: TokenEntry[] = [];
+  const rejected: RejectedTokenEntry[] = [];
+  const add = (id: string, value: unknown): void => {
+    const parsed = parseTokenEntry(id, value);
+    if (parsed.ok) tokens.push(parsed.entry);
+    else rejected.push(parsed.rejected);
+  };
+  if (document.form === 'object') {
+    for (const [id, value] of Object.entries(document.value)) add(id, value);
+    return { tokens, rejected };
+  }
+  const firstIndex = new Map<string, number>();
+  (document.value as unknown[]).forEach((value, index) => {
+    const id = arrayId(value);
+    if (id === undefined) {
+      const parsed = parseTokenEntry(`[${index}]`, value);
+      const filePath = parsed.ok ? parsed.entry.filePath : parsed.rejected.filePath;
+      rejected.push({
+        id: `[${index}]`,
+        reason: `array entry ${index} has no token_id; add "token_id": "<id>" to it`,
+        raw: value,
+        ...(filePath === undefined ? {} : { filePath }),
+      });
+      return;
+    }
+    const first = firstIndex.get(id);
+    if (first !== undefined) {
+      const parsed = parseTokenEntry(id, value);
+      const filePath = parsed.ok ? parsed.entry.filePath : parsed.rejected.filePath;
+      rejected.push({
+        id: `${id}[${index}]`,
+        reason: `array entry ${index} repeats token_id ${JSON.stringify(id)} of entry ${first}; give it its own id or remove it`,
+        raw: value,
+        ...(filePath === undefined ? {} : { filePath }),
+      });
+      return;
+    }
+    firstIndex.set(id, index);
+    add(id, value);
+  });
+  return { tokens, rejected };
+}
+
+/** The stored value of the entry with this id (the first one, in the array form). */
+export function getTokenValue(document: TokenDocument, id: string): unknown {
+  if (document.form === 'object') {
+    const value = document.value as Record<string, unknown>;
+    return Object.hasOwn(value, id) ? value[id] : undefined;
+  }
+  return (document.value as unknown[]).find((entry) => arrayId(entry) === id);
+}
+
+/**
+ * Removes entries by id. With an expected value, an entry is removed only when it still equals
+ * what the caller saw (so a token replaced under the same id meanwhile is kept). Returns the
+ * ids removed.
+ */
+export function removeTokenValues(document: TokenDocument, ids: ReadonlyMap<string, unknown>): string[] {
+  const removed: string[] = [];
+  const matches = (id: string, current: unknown): boolean => {
+    const expected = ids.get(id);
+    return expected === undefined || JSON.stringify(expected) === JSON.stringify(current);
+  };
+  if (document.form === 'object') {
+    const value = document.value as Record<string, unknown>;
+    for (const id of ids.keys()) {
+      if (Object.hasOwn(value, id) && matches(id, value[id])) {
+        delete value[id];
+        removed.push(id);
+      }
+    }
+    return removed;
+  }
+  const list = document.value as unknown[];
+  const seen = new Set<string>();
+  let write = 0;
+  for (let read = 0; read < list.length; read += 1) {
+    const entry = list[read];
+    const id = arrayId(entry);
+    // Only the first entry of an id is that token; later duplicates are rejected and kept.
+    if (id !== undefined && !seen.has(id)) {
+      seen.add(id);
+      if (ids.has(id) && matches(id, entry)) {
+        removed.push(id);
+        continue;
+      }
+    }
+    list[write] = entry;
+    write += 1;
+  }
+  list.length = write;
+  return removed;
+}
+
+/** Adds an entry under a new id; in the object form it becomes a key, in the array form it is appended. */
+export function addTokenValue(document: TokenDocument, id: string, entry: Record<string, unknown>): void {
+  if (document.form === 'object') {
+    // defineProperty: an id such as "__proto__" stays an ordinary key.
+    Object.defineProperty(document.value, id, { value: entry, enumerable: true, writable: true, configurable: true });
+  } else {
+    (document.value as unknown[]).push(entry);
+  }
+}
