@@ -1,0 +1,169 @@
+import { lstatSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { Observable } from 'rxjs';
+import { describeError, type ObservedFile, type RemovalResult, type ScanOptions } from '../../kernel/index.js';
+import { walkFolder } from './folder-walk.js';
+import { StorageRoot } from './storage-root.js';
+
+/** How to open a {@link StorageFolder}. */
+export interface StorageFolderOptions {
+  /** Resolves a relative `path`. Defaults to `process.cwd()`. */
+  readonly cwd?: string;
+  /** Keys (files or folders) that belong to the stores themselves: reported `reserved`, never deleted. */
+  readonly isReserved?: (key: string) => boolean;
+  /** Scan entries between yields to the event loop. Default 1024. */
+  readonly chunkSize?: number;
+  /**
+   * How long a measured usage stays valid (kept current by this folder's own deletions) before
+   * the next `measure()` walks the tree again. Default 300000 (5 minutes).
+   */
+  readonly usageMaxAgeMs?: number;
+}
+
+/** What is at a key right now, by `lstat`. */
+export type FileState =
+  | { readonly type: 'file'; readonly size: number; readonly mtimeMs: number }
+  | { readonly type: 'symlink' | 'other' | 'folder' }
+  | { readonly type: 'missing' }
+  /** Reached only through a symlinked folder, or not a valid key: not ours to look at. */
+  | { readonly type: 'outside' };
+
+/**
+ * The storage folder: a streamed, `lstat`-only scan of every file under the root, usage
+ * measurement, and contained deletion of regular files. Symlinks are reported, never followed,
+ * never deleted.
+ */
+export class StorageFolder {
+  readonly root: StorageRoot;
+  readonly #isReserved: (key: string) => boolean;
+  readonly #chunkSize: number;
+  readonly #usageMaxAgeMs: number;
+  #usage: { bytes: number; at: number } | undefined;
+
+  constructor(path: string, options: StorageFolderOptions = {}) {
+    this.root = new StorageRoot(path, options.cwd);
+    this.#isReserved = options.isReserved ?? (() => false);
+    this.#chunkSize = options.chunkSize ?? 1024;
+    this.#usageMaxAgeMs = options.usageMaxAgeMs ?? 300_000;
+  }
+
+  /**
+   * Streams every file, symlink and other non-folder under the root as an `ObservedFile`. The
+   * scan starts on subscription, stops on unsubscription, and awaits `pace()` between chunks so
+   * it never runs far ahead of the deletions it feeds. Reserved keys are flagged; reserved
+   * folders are not descended into.
+   */
+  scan(options: ScanOptions = {}): Observable<ObservedFile> {
+    return new Observable<ObservedFile>((subscriber) => {
+      let stopped = false;
+      const reserved = this.#isReserved;
+      walkFolder(
+        this.root.path,
+        (entry) => {
+          subscriber.next(reserved(entry.key) ? { ...entry, reserved: true } : entry);
+        },
+        {
+          chunkSize: this.#chunkSize,
+          skipDir: reserved,
+          stopped: () => stopped || subscriber.closed,
+          ...(options.pace === undefined ? {} : { between: options.pace }),
+        },
+      ).then(
+        () => subscriber.complete(),
+        (error: unknown) => subscriber.error(error),
+      );
+      return () => {
+        stopped = true;
+      };
+    });
+  }
+
+  /**
+   * Bytes of regular files under the root (symlinks not followed, reserved files included).
+   * After one walk the figure is kept current by this folder's own deletions, so measuring
+   * between policy stages costs nothing; it is walked again after {@link startOver} or once
+   * older than `usageMaxAgeMs`.
+   */
+  async measure(): Promise<number> {
+    if (this.#usage !== undefined && Date.now() - this.#usage.at <= this.#usageMaxAgeMs) return this.#usage.bytes;
+    const at = Date.now();
+    let bytes = 0;
+    await walkFolder(
+      this.root.path,
+      (entry) => {
+        if (entry.type === 'file') bytes += entry.size;
+      },
+      { chunkSize: this.#chunkSize },
+    );
+    this.#usage = { bytes, at };
+    return bytes;
+  }
+
+  /** Forgets cached usage and folder checks: the next measure walks again. Call at each run's start. */
+  startOver(): void {
+    this.#usage = undefined;
+    this.root.forget();
+  }
+
+  /** What is at a key now, without following symlinks. */
+  inspect(key: string): FileState {
+    let path: string;
+    try {
+      path = this.root.resolveKey(key);
+    } catch {
+      return { type: 'outside' };
+    }
+    if (!this.root.parentIsInside(key)) return { type: 'outside' };
+    let stats;
+    try {
+      stats = lstatSync(path, { throwIfNoEntry: false });
+    } catch {
+      // ENOTDIR and the like: no file there.
+      return { type: 'missing' };
+    }
+    if (stats === undefined) return { type: 'missing' };
+    if (stats.isFile()) return { type: 'file', size: stats.size, mtimeMs: stats.mtimeMs };
+    if (stats.isSymbolicLink()) return { type: 'symlink' };
+    return { type: stats.isDirectory() ? 'folder' : 'other' };
+  }
+
+  /**
+   * Deletes the regular file at a key. `gone` when nothing is there; `failed` with code
+   * `RECLAIM_OUTSIDE_ROOT` for a key outside the root, `RECLAIM_PROTECTED_PATH` for a reserved
+   * key, a symlink or anything not a regular file (left in place), or the system's code
+   * (`EACCES`, `EPERM`, `EBUSY`, …) with the absolute path when the unlink is refused.
+   */
+  async removeFile(key: string): Promise<RemovalResult> {
+    let path: string;
+    try {
+      path = this.root.resolveKey(key);
+    } catch (error) {
+      return { status: 'failed', ...describeError(error), path: key };
+    }
+    if (this.#isReserved(key)) {
+      return { status: 'failed', code: 'RECLAIM_PROTECTED_PATH', message: `${key} belongs to reclaim or the token file and is never deleted`, path };
+    }
+    const state = this.inspect(key);
+    switch (state.type) {
+      case 'missing':
+        return { status: 'gone' };
+      case 'outside':
+        return { status: 'failed', code: 'RECLAIM_OUTSIDE_ROOT', message: `${key} is reached through a symlinked folder that leads out of the storage root; left alone`, path };
+      case 'symlink':
+      case 'folder':
+      case 'other':
+        return { status: 'failed', code: 'RECLAIM_PROTECTED_PATH', message: `${key} is a ${state.type}, not a regular file; symlinks are never followed or deleted`, path };
+      case 'file':
+        break;
+    }
+    try {
+      await unlink(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return { status: 'gone' };
+      return { status: 'failed', code: code ?? 'UNKNOWN', message: `cannot delete ${path}: ${(error as Error).message}`, path };
+    }
+    if (this.#usage !== undefined) this.#usage = { ...this.#usage, bytes: this.#usage.bytes - state.size };
+    return { status: 'deleted', records: 0, files: 1, bytes: state.size };
+  }
+}

@@ -1,0 +1,100 @@
+import { realpathSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { ReclaimError } from '../../kernel/index.js';
+
+function contained(rel: string): boolean {
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+function toKey(rel: string): string {
+  return sep === '/' ? rel : rel.split(sep).join('/');
+}
+
+/**
+ * The storage root and the one place that decides what is inside it.
+ *
+ * A key is a root-relative, `/`-separated path. Containment is checked twice: lexically
+ * (`path.resolve` then `path.relative`: no `..` escape, no absolute path elsewhere) and
+ * physically (no folder between the root and the file is a symlink leading out), so nothing
+ * reached through a symlink is ever touched. The root itself may be a symlink: that is the
+ * operator's choice, and paths written through either spelling of it are recognised.
+ */
+export class StorageRoot {
+  /** The root as configured, made absolute. */
+  readonly path: string;
+  #real: string | undefined;
+  readonly #dirInside = new Map<string, boolean>();
+
+  constructor(path: string, cwd: string = process.cwd()) {
+    this.path = resolve(cwd, path);
+  }
+
+  /** The root with symlinks resolved (the configured path while it does not exist). */
+  get realPath(): string {
+    if (this.#real === undefined) {
+      try {
+        this.#real = realpathSync.native(this.path);
+      } catch {
+        return this.path;
+      }
+    }
+    return this.#real;
+  }
+
+  /** The key of an absolute path, or undefined when it is not strictly inside the root. */
+  keyOf(absolutePath: string): string | undefined {
+    const rel = relative(this.path, absolutePath);
+    if (contained(rel)) return toKey(rel);
+    const real = this.realPath;
+    if (real === this.path) return undefined;
+    const relReal = relative(real, absolutePath);
+    return contained(relReal) ? toKey(relReal) : undefined;
+  }
+
+  /**
+   * The absolute path of a key. Throws `RECLAIM_OUTSIDE_ROOT` for anything that is not a plain
+   * relative path resolving strictly inside the root (absolute paths, `..` escapes, the root
+   * itself, empty strings, NUL bytes).
+   */
+  resolveKey(key: string): string {
+    if (typeof key !== 'string' || key.length === 0 || key.includes('\0') || isAbsolute(key)) {
+      throw this.#outside(String(key));
+    }
+    const absolute = resolve(this.path, key);
+    if (!contained(relative(this.path, absolute))) throw this.#outside(key);
+    return absolute;
+  }
+
+  /**
+   * True when no folder between the root and this key's file is a symlink (or anything else
+   * that leads outside). A parent that does not exist counts as inside: there is no file to
+   * reach. Answers are cached until {@link forget}.
+   */
+  parentIsInside(key: string): boolean {
+    const slash = key.lastIndexOf('/');
+    if (slash < 0) return true;
+    const dir = key.slice(0, slash);
+    const known = this.#dirInside.get(dir);
+    if (known !== undefined) return known;
+    let inside: boolean;
+    try {
+      inside = realpathSync.native(join(this.path, dir)) === join(this.realPath, dir);
+    } catch (error) {
+      inside = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    }
+    this.#dirInside.set(dir, inside);
+    return inside;
+  }
+
+  /** Drops cached answers (at the start of each run: folders may have changed). */
+  forget(): void {
+    this.#dirInside.clear();
+    this.#real = undefined;
+  }
+
+  #outside(key: string): ReclaimError {
+    return new ReclaimError('RECLAIM_OUTSIDE_ROOT', `${JSON.stringify(key)} does not name a file inside the storage root ${this.path}; nothing outside it is ever deleted`, {
+      details: { key, root: this.path },
+    });
+  }
+}
