@@ -7,6 +7,7 @@ import type { Journal } from './journal.js';
 import type { KernelConfig } from './kernel-config.js';
 import { BUILTIN_ORDER, DEFAULT_CUSTOM_ORDER, type Decision, type Policy, type PolicyRegistration } from './policy.js';
 import { metricsProjection, type MetricsState } from './projections/metrics.js';
+import { evolveAll } from './projections/projection.js';
 import { runHistoryProjection, type RunHistoryState } from './projections/run-history.js';
 import { usageHistoryProjection, type UsageHistoryState } from './projections/usage-history.js';
 import { executeRun, intentKey, newRunId, type ResolvedPolicy, type RunResult } from './run-pipeline.js';
@@ -45,11 +46,11 @@ export interface ReplayReport {
 
 type OpenIntent = DomainEventPayloads['DeletionPlanned'] & { readonly runId: string };
 
-function foldAll(state: KernelState, event: DomainEvent): KernelState {
+function foldAll(state: KernelState, events: readonly DomainEvent[]): KernelState {
   return {
-    metrics: metricsProjection.evolve(state.metrics, event),
-    runHistory: runHistoryProjection.evolve(state.runHistory, event),
-    usageHistory: usageHistoryProjection.evolve(state.usageHistory, event),
+    metrics: evolveAll(metricsProjection, state.metrics, events),
+    runHistory: evolveAll(runHistoryProjection, state.runHistory, events),
+    usageHistory: evolveAll(usageHistoryProjection, state.usageHistory, events),
   };
 }
 
@@ -65,8 +66,15 @@ export function initialKernelState(): KernelState {
 /** Folds a sequence of events into the kernel's projections: replay equals the live fold. */
 export function replayState(events: Iterable<DomainEvent>, from: KernelState = initialKernelState()): KernelState {
   let state = from;
-  for (const event of events) state = foldAll(state, event);
-  return state;
+  let chunk: DomainEvent[] = [];
+  for (const event of events) {
+    chunk.push(event);
+    if (chunk.length === 1024) {
+      state = foldAll(state, chunk);
+      chunk = [];
+    }
+  }
+  return chunk.length === 0 ? state : foldAll(state, chunk);
 }
 
 /**
@@ -278,9 +286,7 @@ export class Kernel {
   };
 
   #publish(events: readonly DomainEvent[]): void {
-    let state = this.state;
-    for (const event of events) state = foldAll(state, event);
-    this.#state$.next(state);
+    this.#state$.next(foldAll(this.state, events));
     for (const event of events) this.#events$.next(event);
   }
 
@@ -319,6 +325,7 @@ export class Kernel {
   /** Rebuilds the projections from the journal, then finishes deletions a dead run left open. */
   async #replay(): Promise<ReplayReport> {
     let state = initialKernelState();
+    let chunk: DomainEvent[] = [];
     let replayed = 0;
     const invalid: { position: number; reason: string }[] = [];
     const open = new Map<string, OpenIntent>();
@@ -329,10 +336,15 @@ export class Kernel {
         continue;
       }
       const event = entry.event;
-      state = foldAll(state, event);
+      chunk.push(event);
+      if (chunk.length === 1024) {
+        state = foldAll(state, chunk);
+        chunk = [];
+      }
       replayed += 1;
       trackIntents(event, open, dryRuns);
     }
+    state = foldAll(state, chunk);
     this.#sinceCompaction = replayed;
     this.#state$.next(state);
 

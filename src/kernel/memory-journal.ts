@@ -21,8 +21,13 @@ export class MemoryJournal implements Journal {
 
   append(events: readonly NewEvent[]): Promise<readonly DomainEvent[]> {
     const at = isoUtc(this.#clock.now());
-    const out = events.map((event) => ({ ...event, v: EVENT_VERSION, seq: ++this.#lastSeq, at }) as DomainEvent);
-    this.#events.push(...out);
+    const out: DomainEvent[] = [];
+    for (const event of events) {
+      const sequenced = { type: event.type, v: EVENT_VERSION, seq: ++this.#lastSeq, at, data: event.data } as { runId?: string } & DomainEvent;
+      if (event.runId !== undefined) sequenced.runId = event.runId;
+      out.push(sequenced);
+      this.#events.push(sequenced);
+    }
     return Promise.resolve(out);
   }
 

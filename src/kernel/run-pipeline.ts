@@ -10,7 +10,6 @@ import {
   isObservable,
   lastValueFrom,
   map,
-  mergeMap,
   type Observable,
   tap,
 } from 'rxjs';
@@ -31,6 +30,8 @@ import type { Decision, Policy, PolicyInput } from './policy.js';
 import type { RecordSnapshot, RemovalResult, StorageEvent, StoredRecord, Target, Usage } from './storage.js';
 import { targetKey } from './storage.js';
 import type { Store } from './store.js';
+import { EventBatcher } from './event-batcher.js';
+import { WorkQueue } from './work-queue.js';
 
 /** A policy ready to run: options validated, order fixed. */
 export interface ResolvedPolicy {
@@ -79,26 +80,6 @@ interface Tally {
   bytesFreed: number;
   errors: number;
   firstError?: { code: string; message: string };
-}
-
-/** Counts deletions in flight and lets a scan wait while too many are queued. */
-class Pacer {
-  #inFlight = 0;
-  #waiters: (() => void)[] = [];
-  constructor(private readonly highWater: number) {}
-  add(n: number): void {
-    this.#inFlight += n;
-  }
-  done(): void {
-    this.#inFlight -= 1;
-    if (this.#inFlight < this.highWater) {
-      const waiters = this.#waiters;
-      this.#waiters = [];
-      for (const wake of waiters) wake();
-    }
-  }
-  readonly pace = (): Promise<void> =>
-    this.#inFlight < this.highWater ? Promise.resolve() : new Promise<void>((resolve) => this.#waiters.push(resolve));
 }
 
 function newTally(): Tally {
@@ -304,10 +285,11 @@ async function runStage(args: StageArgs): Promise<StageResult> {
   const { runId, dryRun } = request;
   const recovered = request.recovered ?? false;
   const name = policy.name;
-  const pacer = new Pacer(ctx.config.batchSize * 4);
   let status: StageResult['status'] = 'ran';
   let bytes = 0;
   let pressure: StageResult['pressure'] = null;
+  // Outcomes are journaled in batches; intents flush them first, so order is kept.
+  const outcomes = new EventBatcher(ctx.emit, ctx.config.batchSize);
 
   const records = [...live.values()];
   const storage$: Observable<StorageEvent> = concat(
@@ -315,7 +297,7 @@ async function runStage(args: StageArgs): Promise<StageResult> {
     from(args.rejected).pipe(map((entry): StorageEvent => ({ type: 'EntryRejected', entry }))),
     defer(() =>
       wantsFiles(policy) && ctx.store.scanFiles !== undefined
-        ? ctx.store.scanFiles({ pace: pacer.pace }).pipe(
+        ? ctx.store.scanFiles({ pace: () => queue.pace() }).pipe(
             filter((file) => !handledFiles.has(file.key)),
             map((file): StorageEvent => ({ type: 'FileObserved', file })),
           )
@@ -357,7 +339,7 @@ async function runStage(args: StageArgs): Promise<StageResult> {
     return { status, bytes, pressure };
   }
 
-  const settle = async (decision: Extract<Decision, { kind: 'delete' }>, result: RemovalResult): Promise<void> => {
+  const settle = (decision: Extract<Decision, { kind: 'delete' }>, result: RemovalResult): void => {
     const { target, reason } = decision;
     switch (result.status) {
       case 'deleted':
@@ -367,31 +349,31 @@ async function runStage(args: StageArgs): Promise<StageResult> {
         tally.bytesFreed += result.bytes;
         bytes += result.bytes;
         if (target.kind === 'record') live.delete(target.id);
-        await ctx.emit([
+        outcomes.push(
           newEvent(
             'ItemDeleted',
             { policy: name, target, reason, records: result.records, files: result.files, bytesFreed: result.bytes, recovered },
             runId,
           ),
-        ]);
+        );
         return;
       case 'gone':
         tally.alreadyGone += 1;
         if (target.kind === 'record') live.delete(target.id);
-        await ctx.emit([newEvent('ItemAlreadyGone', { policy: name, target, reason, recovered }, runId)]);
+        outcomes.push(newEvent('ItemAlreadyGone', { policy: name, target, reason, recovered }, runId));
         return;
       case 'failed':
         tally.failed += 1;
         noteError(tally, { code: result.code, message: result.message });
         if (target.kind === 'file') handledFiles.add(target.path);
         else if (target.file !== undefined) handledFiles.add(target.file);
-        await ctx.emit([
+        outcomes.push(
           newEvent(
             'DeletionFailed',
             { policy: name, target, code: result.code, message: result.message, path: result.path ?? null },
             runId,
           ),
-        ]);
+        );
         return;
     }
   };
@@ -404,11 +386,12 @@ async function runStage(args: StageArgs): Promise<StageResult> {
       const described = describeError(error);
       result = { status: 'failed', code: described.code, message: described.message };
     }
-    await settle(decision, result);
+    settle(decision, result);
   };
+  const queue = new WorkQueue(carryOut, ctx.config.concurrency, ctx.config.batchSize * 4);
 
   /** Journals one batch: non-deletions as they are, deletions as intents (and, dry, as skips). */
-  const journalBatch = async (batch: readonly Decision[]): Promise<Extract<Decision, { kind: 'delete' }>[]> => {
+  const journalBatch = async (batch: readonly Decision[]): Promise<void> => {
     const events: NewEvent[] = [];
     const deletes: Extract<Decision, { kind: 'delete' }>[] = [];
     for (const decision of batch) {
@@ -459,10 +442,10 @@ async function runStage(args: StageArgs): Promise<StageResult> {
         }
       }
     }
-    pacer.add(deletes.length);
     // Intents are written before anything is deleted, so a crash leaves an audit trail to finish.
-    if (events.length > 0) await ctx.emit(events);
-    return deletes;
+    for (const event of events) outcomes.push(event);
+    await outcomes.flush();
+    for (const decision of deletes) queue.push(decision);
   };
 
   try {
@@ -470,24 +453,17 @@ async function runStage(args: StageArgs): Promise<StageResult> {
       decisions$.pipe(
         bufferCount(ctx.config.batchSize),
         concatMap((batch) => from(journalBatch(batch))),
-        mergeMap((deletes) => from(deletes)),
-        mergeMap(
-          (decision) =>
-            defer(async () => {
-              try {
-                await carryOut(decision);
-              } finally {
-                pacer.done();
-              }
-            }),
-          ctx.config.concurrency,
-        ),
         defaultIfEmpty(undefined),
       ),
     );
   } catch (error) {
+    await queue.drained().catch(() => undefined);
+    await outcomes.flush();
     await policyFailed(error);
+    return { status, bytes, pressure };
   }
+  await queue.drained();
+  await outcomes.flush();
   return { status, bytes, pressure };
 }
 

@@ -12,7 +12,7 @@ import {
   type NewEvent,
   type Target,
 } from '../../src/kernel/index.js';
-import { metricsProjection, runHistoryProjection, usageHistoryProjection } from '../../src/kernel/projections/index.js';
+import { evolveAll, metricsProjection, runHistoryProjection, usageHistoryProjection } from '../../src/kernel/projections/index.js';
 
 const arbPolicy = fc.constantFrom('expiry', 'orphan', 'emergency', 'custom');
 const arbTarget: fc.Arbitrary<Target> = fc.oneof(
@@ -88,6 +88,20 @@ describe('projections', () => {
         const journal = new MemoryJournal({ now: () => Date.UTC(2026, 10, 26) });
         const live = await liveFold(journal, batches, compactAt);
         expect(await replay(journal)).toEqual(live);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('the batched fold equals folding event by event', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(arbEvent, { maxLength: 60 }), async (events) => {
+        const journal = new MemoryJournal({ now: () => Date.UTC(2026, 10, 26) });
+        const sequenced = await journal.append(events);
+        for (const projection of [metricsProjection, runHistoryProjection, usageHistoryProjection] as const) {
+          const oneByOne = sequenced.reduce<unknown>((state, event) => (projection.evolve as (s: unknown, e: DomainEvent) => unknown)(state, event), projection.initialState());
+          expect(evolveAll(projection as never, projection.initialState() as never, sequenced)).toEqual(oneByOne);
+        }
       }),
       { numRuns: 60 },
     );

@@ -1,4 +1,4 @@
-export { foldEvents, fromSnapshot, type Projection } from './projection.js';
+export { evolveAll, foldEvents, fromSnapshot, type Projection } from './projection.js';
 export {
   metricsProjection,
   toBrowserMetrics,

@@ -35,17 +35,89 @@ export interface MetricsState {
   readonly byPolicy: Readonly<Record<string, PolicyCounters>>;
 }
 
-function bump(
-  byPolicy: Readonly<Record<string, PolicyCounters>>,
-  policy: string,
-  change: (c: PolicyCounters) => PolicyCounters,
-): Readonly<Record<string, PolicyCounters>> {
-  const current = byPolicy[policy] ?? { deleted: 0, bytesFreed: 0, failed: 0, skipped: {} };
-  return { ...byPolicy, [policy]: change(current) };
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type CountersDraft = Mutable<Omit<PolicyCounters, 'skipped'>> & { skipped: Record<string, number> };
+type MetricsDraft = Mutable<Omit<MetricsState, 'byPolicy'>> & { byPolicy: Record<string, CountersDraft> };
+
+/** A private, mutable copy of the state: folding a batch copies once, not once per event. */
+function draftOf(state: MetricsState): MetricsDraft {
+  const byPolicy: Record<string, CountersDraft> = {};
+  for (const [name, c] of Object.entries(state.byPolicy)) byPolicy[name] = { ...c, skipped: { ...c.skipped } };
+  return { ...state, byPolicy };
 }
 
-function failed(state: MetricsState, message: string): MetricsState {
-  return { ...state, errors: state.errors + 1, lastError: message };
+function countersOf(draft: MetricsDraft, policy: string): CountersDraft {
+  let counters = draft.byPolicy[policy];
+  if (counters === undefined) {
+    counters = { deleted: 0, bytesFreed: 0, failed: 0, skipped: {} };
+    draft.byPolicy[policy] = counters;
+  }
+  return counters;
+}
+
+function failed(draft: MetricsDraft, message: string): void {
+  draft.errors += 1;
+  draft.lastError = message;
+}
+
+/** Applies one event to the draft. The one place the metrics' meaning is defined. */
+function apply(draft: MetricsDraft, event: DomainEvent): MetricsDraft {
+  switch (event.type) {
+    case 'RunStarted':
+      draft.retentionHours = event.data.retentionHours ?? draft.retentionHours;
+      return draft;
+    case 'StorageMeasured':
+      draft.storageSize = event.data.usedBytes;
+      draft.storageLimit = event.data.limitBytes;
+      return draft;
+    case 'ItemDeleted': {
+      const d = event.data;
+      draft.recordsRemoved += d.records;
+      draft.filesRemoved += d.files;
+      draft.bytesFreed += d.bytesFreed;
+      const counters = countersOf(draft, d.policy);
+      counters.deleted += 1;
+      counters.bytesFreed += d.bytesFreed;
+      return draft;
+    }
+    case 'DeletionFailed':
+      failed(draft, event.data.message);
+      countersOf(draft, event.data.policy).failed += 1;
+      return draft;
+    case 'DeletionSkipped': {
+      const skipped = countersOf(draft, event.data.policy).skipped;
+      skipped[event.data.reason] = (skipped[event.data.reason] ?? 0) + 1;
+      return draft;
+    }
+    case 'PolicyFailed':
+      failed(draft, `policy ${event.data.policy}: ${event.data.message}`);
+      return draft;
+    case 'StoreFailed':
+      failed(draft, `${event.data.operation}: ${event.data.message}`);
+      return draft;
+    case 'EmergencyTriggered':
+      draft.emergencyRuns += 1;
+      return draft;
+    case 'RunCompleted': {
+      const d = event.data;
+      draft.runs += 1;
+      draft.lastOutcome = d.outcome;
+      draft.lastRunDurationMs = d.durationMs;
+      if (!d.dryRun) draft.lastCleanup = event.at;
+      draft.storageSize = d.storageSize ?? draft.storageSize;
+      draft.storageLimit = d.storageLimit ?? draft.storageLimit;
+      return draft;
+    }
+    case 'JournalCompacted':
+      return draftOf(fromSnapshot(metricsProjection, event, draft as MetricsState));
+    case 'EntryRejected':
+    case 'PolicySuspended':
+    case 'DeletionPlanned':
+    case 'ItemAlreadyGone':
+      return draft;
+    default:
+      return assertNever(event);
+  }
 }
 
 /** The metrics projection. */
@@ -67,61 +139,11 @@ export const metricsProjection: Projection<MetricsState> = {
     emergencyRuns: 0,
     byPolicy: {},
   }),
-  evolve(state, event: DomainEvent): MetricsState {
-    switch (event.type) {
-      case 'RunStarted':
-        return { ...state, retentionHours: event.data.retentionHours ?? state.retentionHours };
-      case 'StorageMeasured':
-        return { ...state, storageSize: event.data.usedBytes, storageLimit: event.data.limitBytes };
-      case 'ItemDeleted': {
-        const d = event.data;
-        return {
-          ...state,
-          recordsRemoved: state.recordsRemoved + d.records,
-          filesRemoved: state.filesRemoved + d.files,
-          bytesFreed: state.bytesFreed + d.bytesFreed,
-          byPolicy: bump(state.byPolicy, d.policy, (c) => ({ ...c, deleted: c.deleted + 1, bytesFreed: c.bytesFreed + d.bytesFreed })),
-        };
-      }
-      case 'DeletionFailed': {
-        const next = failed(state, `${event.data.message}`);
-        return { ...next, byPolicy: bump(state.byPolicy, event.data.policy, (c) => ({ ...c, failed: c.failed + 1 })) };
-      }
-      case 'DeletionSkipped': {
-        const { policy, reason } = event.data;
-        return {
-          ...state,
-          byPolicy: bump(state.byPolicy, policy, (c) => ({ ...c, skipped: { ...c.skipped, [reason]: (c.skipped[reason] ?? 0) + 1 } })),
-        };
-      }
-      case 'PolicyFailed':
-        return failed(state, `policy ${event.data.policy}: ${event.data.message}`);
-      case 'StoreFailed':
-        return failed(state, `${event.data.operation}: ${event.data.message}`);
-      case 'EmergencyTriggered':
-        return { ...state, emergencyRuns: state.emergencyRuns + 1 };
-      case 'RunCompleted': {
-        const d = event.data;
-        return {
-          ...state,
-          runs: state.runs + 1,
-          lastOutcome: d.outcome,
-          lastRunDurationMs: d.durationMs,
-          lastCleanup: d.dryRun ? state.lastCleanup : event.at,
-          storageSize: d.storageSize ?? state.storageSize,
-          storageLimit: d.storageLimit ?? state.storageLimit,
-        };
-      }
-      case 'JournalCompacted':
-        return fromSnapshot(metricsProjection, event, state);
-      case 'EntryRejected':
-      case 'PolicySuspended':
-      case 'DeletionPlanned':
-      case 'ItemAlreadyGone':
-        return state;
-      default:
-        return assertNever(event);
-    }
+  evolve: (state, event) => apply(draftOf(state), event),
+  evolveAll(state, events) {
+    let draft = draftOf(state);
+    for (const event of events) draft = apply(draft, event);
+    return draft;
   },
 };
 

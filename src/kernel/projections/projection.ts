@@ -10,6 +10,19 @@ export interface Projection<S> {
   readonly name: string;
   initialState(): S;
   evolve(state: S, event: DomainEvent): S;
+  /**
+   * Optional fast path: folds many events at once. Must equal folding them one by one with
+   * `evolve` (a property test holds every built-in projection to it).
+   */
+  evolveAll?(state: S, events: readonly DomainEvent[]): S;
+}
+
+/** Folds a batch with the projection's fast path when it has one. */
+export function evolveAll<S>(projection: Projection<S>, state: S, events: readonly DomainEvent[]): S {
+  if (projection.evolveAll !== undefined) return projection.evolveAll(state, events);
+  let next = state;
+  for (const event of events) next = projection.evolve(next, event);
+  return next;
 }
 
 /** Folds events into a projection's state (replay). */

@@ -1,0 +1,78 @@
+/**
+ * A first-in first-out work queue with at most `concurrency` tasks running at once. The queue
+ * is a ring of indices (no `Array.shift`, which costs O(n) per item on long queues), and it
+ * offers back-pressure: `pace()` resolves while fewer than `highWater` items wait or run.
+ */
+export class WorkQueue<T> {
+  readonly #run: (item: T) => Promise<void>;
+  readonly #concurrency: number;
+  readonly #highWater: number;
+  #items: (T | undefined)[] = [];
+  #head = 0;
+  #active = 0;
+  #paceWaiters: (() => void)[] = [];
+  #idleWaiters: (() => void)[] = [];
+  #firstError: { error: unknown } | null = null;
+
+  constructor(run: (item: T) => Promise<void>, concurrency: number, highWater: number) {
+    this.#run = run;
+    this.#concurrency = concurrency;
+    this.#highWater = Math.max(highWater, concurrency);
+  }
+
+  /** Items waiting or running. */
+  get pending(): number {
+    return this.#items.length - this.#head + this.#active;
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+    this.#pump();
+  }
+
+  /** Resolves when the queue has room again; a producer awaits it between chunks. */
+  readonly pace = (): Promise<void> =>
+    this.pending < this.#highWater ? Promise.resolve() : new Promise<void>((resolve) => this.#paceWaiters.push(resolve));
+
+  /** Resolves when every item pushed so far has run; rejects with the first task error. */
+  drained(): Promise<void> {
+    const settle = (): Promise<void> => (this.#firstError === null ? Promise.resolve() : Promise.reject(this.#firstError.error));
+    if (this.pending === 0) return settle();
+    return new Promise<void>((resolve) => this.#idleWaiters.push(resolve)).then(settle);
+  }
+
+  #pump(): void {
+    while (this.#active < this.#concurrency && this.#head < this.#items.length) {
+      const item = this.#items[this.#head] as T;
+      this.#items[this.#head] = undefined;
+      this.#head += 1;
+      if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+        this.#items = this.#items.slice(this.#head);
+        this.#head = 0;
+      }
+      this.#active += 1;
+      this.#run(item).then(
+        () => this.#finish(),
+        (error: unknown) => {
+          this.#firstError ??= { error };
+          this.#finish();
+        },
+      );
+    }
+  }
+
+  #finish(): void {
+    this.#active -= 1;
+    this.#pump();
+    if (this.pending < this.#highWater && this.#paceWaiters.length > 0) {
+      const waiters = this.#paceWaiters;
+      this.#paceWaiters = [];
+      for (const wake of waiters) wake();
+    }
+    if (this.pending === 0 && this.#idleWaiters.length > 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+}
