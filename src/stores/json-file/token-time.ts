@@ -17,11 +17,13 @@ const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
 
+const MAX_MS = 8.64e15;
+
 function fromEpoch(value: number): TokenTime {
   if (!Number.isFinite(value)) return { ok: false, problem: 'is not a finite number' };
   if (value < 0) return { ok: false, problem: 'is a negative epoch time' };
   const ms = Math.round(value < EPOCH_SECONDS_LIMIT ? value * 1000 : value);
-  if (ms > 8.64e15) return { ok: false, problem: 'is beyond the largest representable date' };
+  if (ms > MAX_MS) return { ok: false, problem: 'is beyond the largest representable date' };
   return { ok: true, ms };
 }
 
@@ -55,7 +57,9 @@ function fromIso(text: string): TokenTime {
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute, second, millis);
   // A naive time (no Z, no offset) is UTC, as the original service wrote it.
-  return fromEpoch(date.getTime() - offsetMinutes * 60_000);
+  const ms = date.getTime() - offsetMinutes * 60_000;
+  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_MS) return { ok: false, problem: 'is beyond the representable dates' };
+  return { ok: true, ms };
 }
 
 /**

@@ -1,0 +1,162 @@
+import { execFileSync } from 'node:child_process';
+import fc from 'fast-check';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isReclaimError, type ObservedFile } from '../../../src/kernel/index.js';
+import { StorageFolder, StorageRoot } from '../../../src/stores/folder/index.js';
+import { lockFile, sandbox, unlockFile, type Sandbox } from './helpers.js';
+
+let box: Sandbox;
+let outside: string;
+beforeEach(() => {
+  box = sandbox('reclaim-folder-');
+  outside = mkdtempSync(join(tmpdir(), 'reclaim-outside-'));
+  writeFileSync(join(outside, 'precious.wav'), 'precious');
+});
+afterEach(() => {
+  box.cleanup();
+  rmSync(outside, { recursive: true, force: true });
+});
+
+const scanAll = (folder: StorageFolder): Promise<ObservedFile[]> => lastValueFrom(folder.scan().pipe(toArray()));
+
+describe('StorageFolder scan', () => {
+  it('streams every entry of a sharded tree with root-relative keys, lstat sizes and mtimes', async () => {
+    const mtime = Date.UTC(2025, 0, 1);
+    const expected = new Map<string, number>();
+    for (let i = 0; i < 300; i += 1) {
+      const key = `${(i % 16).toString(16)}/${(i % 3).toString()}/f${i}.wav`;
+      box.file(key, i, mtime);
+      expected.set(key, i);
+    }
+    box.file('top.wav', 7, mtime);
+    expected.set('top.wav', 7);
+    symlinkSync(join(outside, 'precious.wav'), join(box.root, 'link.wav'));
+    symlinkSync(outside, join(box.root, 'linkdir'));
+    execFileSync('mkfifo', [join(box.root, 'pipe')]);
+    const folder = new StorageFolder(box.root, { chunkSize: 7 });
+    const files = await scanAll(folder);
+    const byKey = new Map(files.map((f) => [f.key, f]));
+    for (const [key, size] of expected) {
+      expect(byKey.get(key), key).toEqual({ key, size, mtimeMs: mtime, type: 'file' });
+    }
+    expect(byKey.get('link.wav')?.type).toBe('symlink');
+    // A symlinked folder is an entry, never a way in.
+    expect(byKey.get('linkdir')?.type).toBe('symlink');
+    expect(files.some((f) => f.key.startsWith('linkdir/'))).toBe(false);
+    expect(byKey.get('pipe')?.type).toBe('other');
+    expect(files.length).toBe(expected.size + 3);
+    expect(await folder.measure()).toBe([...expected.values()].reduce((a, b) => a + b, 0));
+  });
+
+  it('streams a large folder (opendir path) and awaits pace between chunks', async () => {
+    for (let i = 0; i < 3000; i += 1) writeFileSync(join(box.root, `long-name-to-grow-the-directory-${i}.wav`), 'x');
+    // Big enough that the walk streams it through opendir instead of one readdir.
+    expect(statSync(box.root).size).toBeGreaterThan(64 * 1024);
+    let paced = 0;
+    const folder = new StorageFolder(box.root, { chunkSize: 100 });
+    const files = await lastValueFrom(
+      folder.scan({ pace: () => new Promise((resolve) => setTimeout(() => ((paced += 1), resolve()), 0)) }).pipe(toArray()),
+    );
+    expect(files.length).toBe(3000);
+    expect(new Set(files.map((f) => f.key)).size).toBe(3000);
+    expect(paced).toBeGreaterThanOrEqual(29);
+  });
+
+  it('stops walking when the subscriber leaves', async () => {
+    for (let i = 0; i < 50; i += 1) box.file(`d${i}/x.wav`, 1);
+    const folder = new StorageFolder(box.root, { chunkSize: 1 });
+    expect((await firstValueFrom(folder.scan().pipe(take(3)).pipe(toArray()))).length).toBe(3);
+  });
+
+  it('flags reserved keys and does not descend into a reserved folder', async () => {
+    box.file('tokens.json', 3);
+    mkdirSync(join(box.root, 'tokens.json.lock'));
+    writeFileSync(join(box.root, 'tokens.json.lock', 'inner'), 'x');
+    box.file('a.wav', 1);
+    const folder = new StorageFolder(box.root, { isReserved: (key) => key.startsWith('tokens.json') });
+    const files = await scanAll(folder);
+    expect(files.map((f) => [f.key, f.reserved ?? false]).sort()).toEqual([
+      ['a.wav', false],
+      ['tokens.json', true],
+    ]);
+    expect((await folder.removeFile('tokens.json')).status).toBe('failed');
+    expect(existsSync(join(box.root, 'tokens.json'))).toBe(true);
+  });
+
+  it('has no entries and no usage when the root does not exist yet', async () => {
+    const folder = new StorageFolder(join(box.dir, 'not-there'));
+    expect(await scanAll(folder)).toEqual([]);
+    expect(await folder.measure()).toBe(0);
+  });
+});
+
+describe('StorageFolder removal', () => {
+  it('deletes a regular file once, then finds it gone, and keeps usage current without a walk', async () => {
+    box.file('a.wav', 10);
+    box.file('b.wav', 5);
+    const folder = new StorageFolder(box.root);
+    expect(await folder.measure()).toBe(15);
+    expect(await folder.removeFile('a.wav')).toEqual({ status: 'deleted', records: 0, files: 1, bytes: 10 });
+    expect(await folder.removeFile('a.wav')).toEqual({ status: 'gone' });
+    // A file appearing behind the folder's back is not seen until the next run starts over.
+    box.file('c.wav', 100);
+    expect(await folder.measure()).toBe(5);
+    folder.startOver();
+    expect(await folder.measure()).toBe(105);
+  });
+
+  it('never deletes a symlink, its target, or anything through a symlinked folder or outside the root', async () => {
+    symlinkSync(join(outside, 'precious.wav'), join(box.root, 'link.wav'));
+    symlinkSync(outside, join(box.root, 'linkdir'));
+    const folder = new StorageFolder(box.root);
+    for (const key of ['link.wav', 'linkdir/precious.wav', '../precious.wav', `../${relative(box.dir, outside)}/precious.wav`, join(outside, 'precious.wav'), '', '.', 'a/../../x']) {
+      const result = await folder.removeFile(key);
+      expect(result.status, key).toBe('failed');
+    }
+    expect(existsSync(join(outside, 'precious.wav'))).toBe(true);
+    expect(existsSync(join(box.root, 'link.wav'))).toBe(true);
+  });
+
+  it('reports a refused deletion as failed with the path and the code, and leaves the file', async () => {
+    // Root ignores permission bits, so chmod cannot refuse a deletion here; the immutable
+    // attribute can: unlink fails with EPERM for every user, root included.
+    const path = box.file('stuck.wav', 4);
+    lockFile(path);
+    try {
+      const result = await new StorageFolder(box.root).removeFile('stuck.wav');
+      expect(result).toMatchObject({ status: 'failed', code: 'EPERM', path });
+      expect(existsSync(path)).toBe(true);
+    } finally {
+      unlockFile(path);
+    }
+  });
+});
+
+describe('StorageRoot containment (property)', () => {
+  const segment = fc.constantFrom('..', '.', 'a', 'b', '', '..a', 'x.wav', '/', '\\');
+  it('resolves a key only to a path strictly inside the root, and refuses everything else with RECLAIM_OUTSIDE_ROOT', () => {
+    const root = new StorageRoot('/srv/app/storage');
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 6 }), fc.boolean(), (parts, absolute) => {
+        const key = (absolute ? '/' : '') + parts.join('/');
+        let path: string | undefined;
+        try {
+          path = root.resolveKey(key);
+        } catch (error) {
+          expect(isReclaimError(error, 'RECLAIM_OUTSIDE_ROOT')).toBe(true);
+        }
+        if (path !== undefined) {
+          expect(path.startsWith('/srv/app/storage/')).toBe(true);
+          expect(resolve(path)).toBe(path);
+          expect(absolute).toBe(false);
+          expect(root.keyOf(path)).toBe(relative('/srv/app/storage', path));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

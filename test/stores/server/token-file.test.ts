@@ -1,0 +1,217 @@
+import fc from 'fast-check';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isReclaimError } from '../../../src/kernel/index.js';
+import {
+  parseTokenDocument,
+  readTokenEntries,
+  serializeTokenDocument,
+  TokenFile,
+  type TokenDocument,
+} from '../../../src/stores/json-file/index.js';
+import { removeTokenValues } from '../../../src/stores/json-file/token-document.js';
+import { sandbox, type Sandbox } from './helpers.js';
+
+const AT = Date.UTC(2025, 8, 7, 2, 21, 7, 123);
+const CREATED = AT - 86_400_000;
+
+let box: Sandbox;
+let file: TokenFile;
+beforeEach(() => {
+  box = sandbox('reclaim-tokens-');
+  file = new TokenFile(box.tokenFile);
+});
+afterEach(() => box.cleanup());
+
+async function rejects(promise: Promise<unknown>, code: Parameters<typeof isReclaimError>[1]): Promise<Error> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isReclaimError(error, code), `expected ${code}, got ${String(error)}`).toBe(true);
+  return error as Error;
+}
+
+describe('TokenFile: reading every form of SPEC §4', () => {
+  it('reads the object form with every time format, and the older path/expires form', async () => {
+    box.tokens({
+      iso: { token_id: 'iso', file_path: '/srv/app/recovery_storage/iso.wav', created_at: '2025-09-06T02:21:07.123456', expires_at: '2025-09-07T02:21:07.123456', file_size: 10 },
+      zulu: { file_path: 'zulu.wav', created_at: '2025-09-06T02:21:07.123Z', expires_at: '2025-09-07T02:21:07.123Z' },
+      offset: { file_path: 'offset.wav', created_at: '2025-09-06T04:21:07.123+02:00', expires_at: '2025-09-06T22:21:07.123-04:00' },
+      seconds: { file_path: 'seconds.wav', created_at: CREATED / 1000, expires_at: AT / 1000 },
+      millis: { file_path: 'millis.wav', created_at: CREATED, expires_at: AT },
+      strings: { file_path: 'strings.wav', created_at: String(CREATED / 1000), expires_at: String(AT) },
+      older: { path: 'older.wav', expires: '2025-09-07T02:21:07.123' },
+      only_created: { file_path: 'c.wav', created_at: '2025-09-06T02:21:07.123Z' },
+    });
+    const snapshot = await file.read();
+    expect(snapshot.source).toEqual({ status: 'ok' });
+    expect(snapshot.rejected).toEqual([]);
+    const byId = new Map(snapshot.tokens.map((t) => [t.id, t]));
+    for (const id of ['iso', 'zulu', 'offset', 'seconds', 'millis', 'strings']) {
+      expect(byId.get(id)?.createdAt, id).toBe(CREATED);
+      expect(byId.get(id)?.expiresAt, id).toBe(AT);
+    }
+    expect(byId.get('older')).toMatchObject({ filePath: 'older.wav', expiresAt: AT });
+    expect(byId.get('older')?.createdAt).toBeUndefined();
+    expect(byId.get('only_created')).toMatchObject({ createdAt: CREATED });
+    expect(byId.get('iso')?.filePath).toBe('/srv/app/recovery_storage/iso.wav');
+  });
+
+  it('reads a top-level array keyed by token_id, rejecting entries without one and repeated ids', async () => {
+    box.tokens([
+      { token_id: 'a', file_path: 'a.wav', created_at: CREATED },
+      { file_path: 'anon.wav', created_at: CREATED },
+      { token_id: 'a', file_path: 'a2.wav', created_at: CREATED },
+      { token_id: 'b', path: 'b.wav', expires: AT / 1000 },
+    ]);
+    const snapshot = await file.read();
+    expect(snapshot.tokens.map((t) => t.id)).toEqual(['a', 'b']);
+    expect(snapshot.rejected.map((r) => [r.id, r.filePath])).toEqual([
+      ['[1]', 'anon.wav'],
+      ['a[2]', 'a2.wav'],
+    ]);
+    expect(snapshot.rejected[0]?.reason).toMatch(/token_id/);
+    expect(snapshot.rejected[1]?.reason).toMatch(/repeats token_id "a"/);
+  });
+
+  it('rejects bad entries with a reason naming the field and the fix, keeping their paths', async () => {
+    box.tokens({
+      text: 'not an entry',
+      nothing: null,
+      nopath: { created_at: CREATED },
+      badpath: { file_path: 42, created_at: CREATED },
+      notime: { file_path: 'notime.wav' },
+      badtimes: { file_path: 'badtimes.wav', created_at: 'yesterday', expires_at: -1 },
+      good: { file_path: 'good.wav', created_at: 'garbage', expires_at: AT },
+    });
+    const snapshot = await file.read();
+    expect(snapshot.tokens.map((t) => t.id)).toEqual(['good']);
+    const reasons = new Map(snapshot.rejected.map((r) => [r.id, r]));
+    expect(reasons.get('text')?.reason).toMatch(/not an object/);
+    expect(reasons.get('nothing')?.reason).toMatch(/null, not an object/);
+    expect(reasons.get('nopath')?.reason).toMatch(/no file_path; set file_path/);
+    expect(reasons.get('badpath')?.reason).toMatch(/file_path 42, not a usable path/);
+    expect(reasons.get('notime')?.reason).toMatch(/neither created_at nor expires_at.*never deleted/);
+    expect(reasons.get('notime')?.filePath).toBe('notime.wav');
+    expect(reasons.get('badtimes')?.reason).toMatch(/created_at "yesterday" is neither.*expires_at -1 is a negative/);
+    expect(reasons.get('badtimes')?.filePath).toBe('badtimes.wav');
+  });
+
+  it('reports a missing file as missing and a file it cannot parse as unreadable', async () => {
+    expect((await file.read()).source.status).toBe('missing');
+    for (const text of ['{"a": {"file_path": "a.wav", "created_at": 1', '', '   \n', '42', 'null', '"text"', '\u0000\u0001garbage']) {
+      box.tokens(text);
+      const snapshot = await file.read();
+      expect(snapshot.source.status, JSON.stringify(text)).toBe('unreadable');
+      expect(snapshot.tokens).toEqual([]);
+    }
+  });
+});
+
+describe('TokenFile: writing', () => {
+  it('never rewrites an unreadable file: every write fails and the bytes stay', async () => {
+    const text = '{"a": {"file_path": "a.wav", "created_at": 17000000';
+    box.tokens(text);
+    await rejects(file.addToken({ id: 'n', filePath: 'n.wav' }), 'RECLAIM_TOKEN_SOURCE_UNREADABLE');
+    await rejects(file.removeToken('a'), 'RECLAIM_TOKEN_SOURCE_UNREADABLE');
+    await rejects(file.redeemToken('a'), 'RECLAIM_TOKEN_SOURCE_UNREADABLE');
+    expect(readFileSync(box.tokenFile, 'utf8')).toBe(text);
+  });
+
+  it('creates a missing file on the first add, in the original object form and time format', async () => {
+    const entry = await file.addToken({ id: 'abc', filePath: 'abc.wav', createdAt: CREATED, expiresAt: new Date(AT), fileSize: 5, fields: { voice: 'x', token_id: 'ignored' } });
+    expect(entry).toMatchObject({ id: 'abc', createdAt: CREATED, expiresAt: AT });
+    expect(JSON.parse(readFileSync(box.tokenFile, 'utf8'))).toEqual({
+      abc: { voice: 'x', token_id: 'abc', file_path: 'abc.wav', created_at: '2025-09-06T02:21:07.123000', expires_at: '2025-09-07T02:21:07.123000', file_size: 5 },
+    });
+    await rejects(file.addToken({ id: 'abc', filePath: 'other.wav' }), 'RECLAIM_TOKEN_EXISTS');
+    await rejects(file.addToken({ id: '', filePath: 'x.wav' }), 'RECLAIM_TOKEN_INVALID');
+    await rejects(file.addToken({ id: 'x', filePath: '' }), 'RECLAIM_TOKEN_INVALID');
+    await rejects(file.addToken({ id: 'x', filePath: 'x.wav', expiresAt: Number.NaN }), 'RECLAIM_TOKEN_INVALID');
+  });
+
+  it('adds to an array document by appending, keeping the form', async () => {
+    box.tokens([{ token_id: 'a', file_path: 'a.wav', created_at: CREATED }]);
+    await file.addToken({ id: 'b', filePath: 'b.wav', createdAt: AT });
+    const value = JSON.parse(readFileSync(box.tokenFile, 'utf8')) as { token_id: string }[];
+    expect(value.map((e) => e.token_id)).toEqual(['a', 'b']);
+  });
+
+  it('redeems a token once; later calls and rejected entries get undefined', async () => {
+    box.tokens({ t: { file_path: 't.wav', created_at: CREATED }, bad: { file_path: 'b.wav' } });
+    const results = await Promise.all(Array.from({ length: 8 }, () => new TokenFile(box.tokenFile).redeemToken('t')));
+    expect(results.filter((r) => r !== undefined).map((r) => r?.id)).toEqual(['t']);
+    expect(await file.redeemToken('bad')).toBeUndefined();
+    expect(await file.redeemToken('nope')).toBeUndefined();
+    expect(Object.keys(JSON.parse(readFileSync(box.tokenFile, 'utf8')) as object)).toEqual(['bad']);
+    expect(await file.removeToken('bad')).toBe(true);
+    expect(await file.removeToken('bad')).toBe(false);
+  });
+
+  it('removes an entry only while it is still the value that was read', async () => {
+    box.tokens({ t: { file_path: 't.wav', created_at: CREATED } });
+    const seen = (await file.read()).tokens[0]?.raw;
+    box.tokens({ t: { file_path: 't.wav', created_at: AT } });
+    expect(await file.removeTokens(new Map([['t', seen]]))).toEqual([]);
+    expect((await file.read()).tokens.map((t) => t.createdAt)).toEqual([AT]);
+  });
+
+  it('keeps the indentation, the trailing newline and unknown fields of the file it rewrites', async () => {
+    const compact = JSON.stringify({ a: { file_path: 'a.wav', created_at: CREATED, extra: [1, { deep: true }] }, b: { file_path: 'b.wav', created_at: CREATED } });
+    writeFileSync(box.tokenFile, compact);
+    await file.removeToken('b');
+    expect(readFileSync(box.tokenFile, 'utf8')).toBe(JSON.stringify({ a: { file_path: 'a.wav', created_at: CREATED, extra: [1, { deep: true }] } }));
+    writeFileSync(box.tokenFile, '{\n\t"a": {"file_path": "a.wav", "created_at": 1},\n\t"b": {"file_path": "b.wav", "created_at": 1}\n}\n');
+    await file.removeToken('a');
+    expect(readFileSync(box.tokenFile, 'utf8')).toBe('{\n\t"b": {\n\t\t"file_path": "b.wav",\n\t\t"created_at": 1\n\t}\n}\n');
+  });
+});
+
+// Any JSON value an entry or an unknown field may hold.
+const json = fc.jsonValue({ maxDepth: 3 });
+const entry = fc.oneof(
+  fc.record({ file_path: fc.string({ minLength: 1 }), created_at: fc.oneof(fc.integer({ min: 0 }), fc.string()), extra: json }, { requiredKeys: [] }),
+  json,
+);
+
+describe('token documents (properties)', () => {
+  it('removing some ids leaves every other entry as the same value, in order and form', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(fc.string({ minLength: 1 }), entry), { selector: ([id]) => id, maxLength: 12 }),
+        fc.boolean(),
+        fc.func(fc.boolean()),
+        (pairs, asArray, pick) => {
+          const value = asArray
+            ? pairs.map(([id, e]) => (typeof e === 'object' && e !== null && !Array.isArray(e) ? { ...e, token_id: id } : e))
+            : Object.fromEntries(pairs.map(([id, e]) => [id, e]));
+          const text = JSON.stringify(value, null, 2);
+          const read = parseTokenDocument(text);
+          expect(read.status).toBe('ok');
+          const document = (read as { document: TokenDocument }).document;
+          const before = readTokenEntries(document);
+          const ids = [...before.tokens.map((t) => t.id), ...before.rejected.map((r) => r.id)].filter((id) => pick(id));
+          const removed = new Set(removeTokenValues(document, new Map(ids.map((id) => [id, undefined]))));
+          const after = JSON.parse(serializeTokenDocument(document)) as unknown;
+          const original = JSON.parse(text) as unknown;
+          if (asArray) {
+            expect(Array.isArray(after)).toBe(true);
+            const kept = (original as unknown[]).filter((e, index) => {
+              const id = typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as { token_id?: unknown }).token_id : undefined;
+              const first = (original as unknown[]).findIndex((o) => typeof o === 'object' && o !== null && (o as { token_id?: unknown }).token_id === id);
+              return !(typeof id === 'string' && id.length > 0 && removed.has(id) && first === index);
+            });
+            expect(after).toEqual(kept);
+          } else {
+            expect(Array.isArray(after)).toBe(false);
+            expect(Object.entries(after as object)).toEqual(Object.entries(original as object).filter(([id]) => !removed.has(id)));
+          }
+          // Nothing rejected is ever removed by id through a usable-token path it does not have.
+          for (const id of removed) expect(ids).toContain(id);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
