@@ -270,7 +270,12 @@ class JsonLinesJournal implements FileJournal {
     try {
       await this.#exclusive(async () => {
         await this.#flush();
-        if (this.#failure === null) await this.#fsync();
+        try {
+          await this.#fsync();
+        } catch (error) {
+          // A journal that already failed has said so; closing it must still let go of the lock.
+          if (this.#failure === null) throw error;
+        }
       });
     } finally {
       await this.#handle.close().catch(() => undefined);

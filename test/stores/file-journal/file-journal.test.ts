@@ -1,6 +1,6 @@
-import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isReclaimError, newEvent, type NewEvent } from '../../../src/kernel/index.js';
 import { openFileJournal, type FileJournal } from '../../../src/stores/file-journal/index.js';
 import { collect, eventsOf, fixedClock, invalidOf, parseWholeFile, tempFolder } from './support.js';
@@ -88,6 +88,25 @@ describe('FileJournal: append and read', () => {
     const journal = await openJournal({ fsyncOnAppend: true });
     await Promise.all([journal.append([rejected('a')]), journal.append([rejected('b')])]);
     expect(journal.stats).toMatchObject({ writes: 1, fsyncs: 1, eventsAppended: 2 });
+  });
+
+  it('fsyncs unsynced writes every fsyncIntervalMs', async () => {
+    const journal = await openJournal({ fsyncIntervalMs: 10 });
+    await journal.append([rejected('a')]);
+    await vi.waitFor(() => expect(journal.stats.fsyncs).toBe(1), { timeout: 2000, interval: 5 });
+  });
+
+  it('rejects an append the disk refuses, and takes no more once it cannot cut the fragment away', async () => {
+    // /dev/full fails every write with ENOSPC and cannot be truncated: a disk in trouble.
+    if (process.platform !== 'linux') return;
+    await symlink('/dev/full', path);
+    const journal = await openJournal();
+    const first = await journal.append([rejected('a')]).catch((error: unknown) => error);
+    expect(isReclaimError(first, 'RECLAIM_JOURNAL_WRITE_FAILED') && /ENOSPC/.test(first.message)).toBe(true);
+    // The device cannot be truncated, so a fragment may remain: the journal refuses from now on
+    // with that same failure instead of gluing the next line onto it.
+    await expect(journal.append([rejected('b')])).rejects.toBe(first);
+    expect(journal.stats.eventsAppended).toBe(0);
   });
 
   it('rejects bad options naming the field', async () => {
@@ -221,7 +240,7 @@ describe('FileJournal: compaction', () => {
     expect(await readFile(path, 'utf8')).toBe(before);
   });
 
-  it('fsyncs the compacted file before the rename', async () => {
+  it('fsyncs the compacted file', async () => {
     const journal = await openJournal();
     await journal.append([rejected('a')]);
     await journal.compact(newEvent('JournalCompacted', { snapshot: {}, throughSeq: 1 }));
@@ -249,6 +268,22 @@ describe('FileJournal: exclusive lock', () => {
     const second = openFileJournal({ path });
     await expect(second).rejects.toSatisfy((e) => isReclaimError(e, 'RECLAIM_JOURNAL_LOCKED'));
     await expect(second).rejects.toThrow(/locked by another process/);
+  });
+
+  it('takes no more appends once its lock was lost', async () => {
+    const journal = await openJournal({ lockStaleMs: 2000 });
+    await journal.append([rejected('a')]);
+    // Someone removed the lock: another process may now open the journal and append to it.
+    await rm(journal.lockPath, { recursive: true });
+    await vi.waitFor(
+      async () => {
+        await expect(journal.append([rejected('b')])).rejects.toSatisfy((e) => isReclaimError(e, 'RECLAIM_JOURNAL_LOCKED'));
+      },
+      { timeout: 5000, interval: 100 },
+    );
+    // What it wrote before is still fsynced on close, and the lost lock is not released twice.
+    await journal.close();
+    expect(journal.stats.fsyncs).toBe(1);
   });
 
   it('can be opened again once closed', async () => {
