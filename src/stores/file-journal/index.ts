@@ -1,3 +1,7 @@
+/**
+ * The file journal (Node): domain events as JSON lines in one file, with coalesced appends, a
+ * torn-tail repair at open, an exclusive inter-process lock and atomic compaction.
+ */
 export {
   FileJournal,
   openFileJournal,

@@ -1,3 +1,7 @@
+/**
+ * The logging transport: every domain event as a structured winston record, level by severity,
+ * on the host's own logger or on a default one (JSON lines, pretty in a terminal).
+ */
 export {
   attachEventLogger,
   toEventLogRecord,
