@@ -132,7 +132,7 @@ export function toBrowserResult(run: RunResult): BrowserCleanupResult {
 export function browserPolicies(options: ResolvedBrowserOptions): PolicyRegistration[] {
   return [
     { policy: expiryPolicy, options: { retentionHours: options.retentionHours, basis: 'last-access' } },
-    { policy: emergencyPolicy, options: browserEmergencyOptions(options.maxStorageMB, options.emergencyThresholdPercent) },
+    { policy: emergencyPolicy, options: browserEmergencyOptions(options.maxStorageMB, options.emergencyThresholdPercent, { minAgeMinutes: options.emergencyMinAgeMinutes }) },
   ];
 }
 
@@ -160,7 +160,7 @@ class CleanupServiceImpl implements BrowserCleanupService {
     this.options = options;
     this.#clock = parts.clock ?? systemClock;
     this.#scheduler = parts.scheduler ?? asyncScheduler;
-    this.#emergency = browserEmergencyOptions(options.maxStorageMB, options.emergencyThresholdPercent);
+    this.#emergency = browserEmergencyOptions(options.maxStorageMB, options.emergencyThresholdPercent, { minAgeMinutes: options.emergencyMinAgeMinutes });
     this.#store = new IndexedDbSessionStore({
       layout: options.layout,
       limitBytes: options.limitBytes,

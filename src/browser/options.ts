@@ -13,6 +13,8 @@ export interface BrowserCleanupOptions {
    * origin's usage reaches it of the browser's quota. Default 90.
    */
   readonly emergencyThresholdPercent?: number;
+  /** Sessions younger than this (by their timestamp) are never evicted by the emergency pass. Default 0. */
+  readonly emergencyMinAgeMinutes?: number;
   /** Where the sessions are: a preset name or a layout. Default `chatterbox-storage` (what the app writes). */
   readonly store?: SessionLayoutInput;
   /**
@@ -38,6 +40,7 @@ export interface ResolvedBrowserOptions {
   readonly retentionHours: number;
   readonly maxStorageMB: number;
   readonly emergencyThresholdPercent: number;
+  readonly emergencyMinAgeMinutes: number;
   readonly layout: SessionLayout;
   readonly journalDatabase: string | null;
   readonly lockName: string;
@@ -56,6 +59,7 @@ export const BROWSER_OPTIONS_SCHEMA: JsonSchema = {
     retentionHours: { type: 'number', exclusiveMinimum: 0, default: 24 },
     maxStorageMB: { type: 'number', exclusiveMinimum: 0, default: 100 },
     emergencyThresholdPercent: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 90 },
+    emergencyMinAgeMinutes: { type: 'number', minimum: 0, default: 0 },
     store: {},
     journalDatabase: { type: ['string', 'null'], minLength: 1 },
     lockName: { type: 'string', minLength: 1 },
@@ -73,7 +77,7 @@ const SUBJECT = 'Invalid reclaim browser configuration';
 function nonFiniteNumbers(input: object): FieldProblem[] {
   return Object.entries(input)
     .filter(([, value]) => typeof value === 'number' && !Number.isFinite(value))
-    .map(([field, value]) => ({ field, problem: `must be a finite number (got ${String(value)})`, fix: 'give a number above 0, or leave it out for the default' }));
+    .map(([field, value]) => ({ field, problem: `must be a finite number (got ${String(value)})`, fix: 'give a finite number, or leave it out for the default' }));
 }
 
 /**
@@ -101,6 +105,7 @@ export function resolveBrowserOptions(input: BrowserCleanupOptions | undefined):
     retentionHours: checked.retentionHours,
     maxStorageMB: checked.maxStorageMB,
     emergencyThresholdPercent: checked.emergencyThresholdPercent,
+    emergencyMinAgeMinutes: checked.emergencyMinAgeMinutes,
     layout,
     journalDatabase,
     lockName: checked.lockName ?? `reclaim-cleanup:${layout.databaseName}`,

@@ -108,6 +108,18 @@ describe('createCleanupService on the key-value layout', () => {
     expect(result).toMatchObject({ sessionsCleared: 2, bytesFreed: 200 * 1024, success: true });
   });
 
+  it('never evicts sessions younger than emergencyMinAgeMinutes', async () => {
+    const options = isolatedOptions('chatterbox-storage', { maxStorageMB: 0.001, emergencyMinAgeMinutes: 30 });
+    const now = Date.now();
+    await seedKeyValueSessions(databaseOf(options), [
+      { id: 'new', timestamp: now - 60_000, lastAccessed: now - 20 * HOUR, size: 1000 },
+      { id: 'older', timestamp: now - 2 * HOUR, lastAccessed: now - 1 * HOUR, size: 1000 },
+    ]);
+    const result = await track(options).runCleanup();
+    expect(result).toMatchObject({ emergencyRun: true, sessionsCleared: 1 });
+    expect(sessionKeys(await storedKeys(databaseOf(options), KV))).toEqual(['new']);
+  });
+
   it("evicts when the origin's usage reaches the threshold of its quota", async () => {
     const options = isolatedOptions();
     const now = Date.now();
