@@ -31,7 +31,7 @@ export type ResolvedServiceOptions = Required<CleanupServiceOptions>;
 
 /** JSON Schema of the service options; the CLI's config file is checked against it too. */
 export const SERVICE_OPTIONS_SCHEMA: JsonSchema = {
-  $id: 'https://reclaim.dev/schema/config.schema.json',
+  $id: 'reclaim/config.schema.json',
   title: 'reclaim server configuration',
   type: 'object',
   properties: {
