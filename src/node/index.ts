@@ -17,3 +17,7 @@ export { createScheduledCleanup, type ScheduledCleanup, type ScheduledCleanupOpt
 export { resolveServiceOptions, SERVICE_OPTIONS_SCHEMA, type CleanupServiceOptions, type ResolvedServiceOptions } from './options.js';
 export { readJournalFile, type JournalCursor } from './journal-reader.js';
 export { LazyJournal } from './lazy-journal.js';
+export { TokenFile, type NewToken, type TokenFileOptions, type TokenFileSnapshot } from '../stores/json-file/index.js';
+export { ServerStore, createServerStore, type ServerStoreOptions } from '../stores/server/index.js';
+export { FileJournal, openFileJournal, type FileJournalOptions } from '../stores/file-journal/index.js';
+export { attachEventLogger, createEventLogger, EVENT_LOG_LEVELS, type AttachEventLoggerOptions, type EventLoggerOptions } from '../transports/log/index.js';
