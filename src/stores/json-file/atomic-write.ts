@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, opendir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 /**
  * The temp file a rewrite of `target` goes through: `<target>.<pid>.<random>.tmp`, in the same
@@ -63,4 +63,38 @@ export async function writeFileAtomically(target: string, text: string, beforeRe
     throw error;
   }
   await syncDirectory(dirname(target));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive but not ours to signal.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temp files that a writer of `target` killed mid-write left behind: those named by
+ * {@link tempPathFor} whose process no longer exists. Call it only while holding the target's
+ * lock (live writers make temp files only under it). Streams the folder; returns how many
+ * were removed.
+ */
+export async function sweepTempFiles(target: string): Promise<number> {
+  const name = basename(target);
+  const folder = dirname(target);
+  let removed = 0;
+  const dir = await opendir(folder).catch(() => undefined);
+  if (dir === undefined) return 0;
+  for await (const entry of dir) {
+    if (!isTempNameOf(entry.name, name)) continue;
+    const pid = Number(entry.name.slice(name.length + 1).split('.')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) continue;
+    await unlink(join(folder, entry.name)).then(
+      () => (removed += 1),
+      () => undefined,
+    );
+  }
+  return removed;
 }

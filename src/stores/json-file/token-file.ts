@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { ReclaimError, type SourceStatus } from '../../kernel/index.js';
-import { writeFileAtomically } from './atomic-write.js';
+import { sweepTempFiles, writeFileAtomically } from './atomic-write.js';
 import { parseTokenEntry, type RejectedTokenEntry, type TokenEntry } from './token-entry.js';
 import {
   addTokenValue,
@@ -55,6 +55,8 @@ export interface TokenEdit<T> {
 /** The part of a read that an edit under the lock sees. */
 type Current = { readonly status: 'ok'; readonly document: TokenDocument } | { readonly status: 'missing' };
 
+const SWEEP_EVERY_MS = 10 * 60_000;
+
 function millis(value: number | Date, field: string): number {
   const ms = value instanceof Date ? value.getTime() : value;
   if (!Number.isFinite(ms) || ms < 0) {
@@ -90,6 +92,7 @@ export class TokenFile {
   readonly lockPath: string;
   readonly #lock: TokenLockOptions;
   readonly #now: () => number;
+  #lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(path: string, options: TokenFileOptions = {}) {
     this.path = resolve(path);
@@ -132,7 +135,13 @@ export class TokenFile {
         });
       }
       const { result, write } = edit(current);
-      if (write !== undefined) await writeFileAtomically(this.path, serializeTokenDocument(write), () => lock.assertHeld());
+      if (write === undefined) return result;
+      // Debris of writers killed mid-write is cleared now and then (it is harmless, but it piles up).
+      if (Date.now() - this.#lastSweep > SWEEP_EVERY_MS) {
+        this.#lastSweep = Date.now();
+        await sweepTempFiles(this.path);
+      }
+      await writeFileAtomically(this.path, serializeTokenDocument(write), () => lock.assertHeld());
       return result;
     });
   }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isReclaimError } from '../../../src/kernel/index.js';
 import {
@@ -155,6 +156,17 @@ describe('TokenFile: writing', () => {
     box.tokens({ t: { file_path: 't.wav', created_at: AT } });
     expect(await file.removeTokens(new Map([['t', seen]]))).toEqual([]);
     expect((await file.read()).tokens.map((t) => t.createdAt)).toEqual([AT]);
+  });
+
+  it('clears temp files of writers that died mid-write, and only those', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    const debris = `${box.tokenFile}.${dead}.deadbeef.tmp`;
+    const live = `${box.tokenFile}.${process.ppid}.cafebabe.tmp`;
+    writeFileSync(debris, '{"half": ');
+    writeFileSync(live, '{"half": ');
+    await file.addToken({ id: 'a', filePath: 'a.wav' });
+    expect(existsSync(debris)).toBe(false);
+    expect(existsSync(live)).toBe(true);
   });
 
   it('keeps the indentation, the trailing newline and unknown fields of the file it rewrites', async () => {
