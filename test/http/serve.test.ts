@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createCleanupService } from '../../src/node/index.js';
+import { bundleFixture } from '../stores/server/bundle-fixture.js';
+import { fileSandbox, journalLines, type FileSandbox } from './file-sandbox.js';
+import { readSse, eventOf } from './helpers.js';
+
+// `reclaim serve` as a real child process: the CLI program with the serve command, bundled once.
+let serveScript: string;
+beforeAll(async () => {
+  serveScript = await bundleFixture(join(import.meta.dirname, '../fixtures/http/serve-main.ts'));
+});
+
+interface ServeChild {
+  readonly child: ChildProcess;
+  readonly apiUrl: Promise<string>;
+  readonly exited: Promise<number | null>;
+  output(): string;
+}
+
+function startServe(box: FileSandbox, extra: readonly string[] = [], env: Record<string, string> = {}): ServeChild {
+  const child = spawn(
+    process.execPath,
+    [serveScript, '--storage-path', box.storagePath, '--token-file', box.tokenFile, 'serve', '--port', '0', '--log-level', 'warn', ...extra],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let resolveUrl!: (url: string) => void;
+  let rejectUrl!: (error: Error) => void;
+  const apiUrl = new Promise<string>((resolve, reject) => {
+    resolveUrl = resolve;
+    rejectUrl = reject;
+  });
+  const onData = (chunk: Buffer): void => {
+    out += chunk.toString();
+    const match = /serving (http:\/\/\S+)/.exec(out);
+    if (match !== null) resolveUrl(match[1] as string);
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  // Awaited by the tests that expect a listening server; the others only await `exited`.
+  apiUrl.catch(() => undefined);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      rejectUrl(new Error(`serve exited (${code}) before listening:\n${out}`));
+      resolve(code);
+    }),
+  );
+  return { child, apiUrl, exited, output: () => out };
+}
+
+let box: FileSandbox | undefined;
+let running: ServeChild | undefined;
+afterEach(async () => {
+  if (running !== undefined && running.child.exitCode === null) {
+    running.child.kill('SIGKILL');
+    await running.exited;
+  }
+  running = undefined;
+  box?.cleanup();
+  box = undefined;
+});
+
+describe('reclaim serve', () => {
+  it('SIGTERM during a long run: the run ends at its safe point, exit 0, token file and journal valid, next start converges', async () => {
+    box = fileSandbox({ expired: 2000, valid: 100, orphans: 200 });
+    running = startServe(box);
+    const apiUrl = await running.apiUrl;
+    // The scheduler runs once at start: wait until it has planned deletions, then stop the server.
+    const seen = await readSse(`${apiUrl}/events?last_event_id=0`, { until: (m) => m.some((x) => eventOf(x).type === 'DeletionPlanned') });
+    expect(seen.messages.map(eventOf).some((e) => e.type === 'RunCompleted')).toBe(false);
+    const killedAt = Date.now();
+    running.child.kill('SIGTERM');
+    const code = await running.exited;
+    expect(code, running.output()).toBe(0);
+    expect(running.output()).toContain('reclaim: stopped');
+    // The token file is one complete JSON document holding exactly the valid tokens.
+    const tokens = box.tokens();
+    expect(Object.keys(tokens).sort()).toEqual([...box.validIds].sort());
+    // The journal parses line by line and the run that was cut into ended with its summary, after the signal.
+    const journal = journalLines(box.journalFile);
+    const last = journal.at(-1)!;
+    expect(last.type).toBe('RunCompleted');
+    expect(Date.parse(last.at)).toBeGreaterThanOrEqual(killedAt - 5);
+    expect(last.data.outcome).toBe('success');
+    expect(journal.filter((e) => e.type === 'ItemDeleted')).toHaveLength(2000 + 200);
+    expect(readdirSync(box.storagePath).filter((n) => n.endsWith('.wav')).sort()).toEqual(box.validIds.map((id) => `${id}.wav`).sort());
+
+    // The next start finds nothing open and nothing left to do.
+    const service = createCleanupService({ storagePath: box.storagePath, tokenFile: box.tokenFile });
+    try {
+      const report = await service.ready;
+      expect(report.recovered).toBe(0);
+      expect(report.invalid).toEqual([]);
+      expect(service.getMetrics().tokensCleaned).toBe(2000);
+      const next = await service.runCleanup();
+      expect(next.outcome).toBe('noop');
+      expect(next.tokensCleaned).toBe(0);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('SIGINT while idle stops at once with exit 0 and leaves the journal lock released', async () => {
+    box = fileSandbox({ expired: 2, valid: 2, orphans: 0 });
+    running = startServe(box, ['--no-run-on-start']);
+    const apiUrl = await running.apiUrl;
+    const status = await (await fetch(`${apiUrl}/schedule/status`)).json();
+    expect(status).toEqual({ status: 'success', scheduled: true, interval_hours: 1 });
+    const manual = await (await fetch(`${apiUrl}/manual`, { method: 'POST' })).json();
+    expect(manual.result.tokens_cleaned).toBe(2);
+    const started = Date.now();
+    running.child.kill('SIGINT');
+    expect(await running.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(existsSync(`${box.journalFile}.lock`)).toBe(false);
+    expect(Object.keys(box.tokens()).sort()).toEqual(['val0', 'val1']);
+  });
+
+  it('guards every route with RECLAIM_API_TOKEN and refuses bad flags with exit code 2', async () => {
+    box = fileSandbox({ expired: 0, valid: 1, orphans: 0 });
+    const token = 'serve-token-0123456789abcdefghij';
+    running = startServe(box, ['--no-schedule'], { RECLAIM_API_TOKEN: token });
+    const apiUrl = await running.apiUrl;
+    expect((await fetch(`${apiUrl}/metrics`)).status).toBe(401);
+    expect((await fetch(`${apiUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    const status = await (await fetch(`${apiUrl}/schedule/status`, { headers: { authorization: `Bearer ${token}` } })).json();
+    expect(status.scheduled).toBe(false);
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+
+    for (const bad of [['--port', 'eighty'], ['--interval-hours', '0'], ['--token', 'short']]) {
+      running = startServe(box, bad);
+      expect(await running.exited, bad.join(' ')).toBe(2);
+      expect(running.output()).toMatch(new RegExp(bad[0] as string));
+    }
+  });
+});
