@@ -17,3 +17,12 @@ export {
   type ScheduleControllerStatus,
   type ScheduleStartOutcome,
 } from './schedule-controller.js';
+export { startServer, type RunningServer, type StartServerOptions } from './serve.js';
+// The transports behind the routes, for hosts that mount them elsewhere (e.g. Prometheus at /metrics).
+export {
+  createPrometheusExporter,
+  type PrometheusExporter,
+  type PrometheusExporterOptions,
+  type PrometheusSource,
+} from '../transports/prometheus/index.js';
+export { formatSseEvent, openEventStream, parseLastEventId, type EventStream, type EventStreamOptions, type SseEventSource } from '../transports/sse/index.js';
