@@ -1,4 +1,4 @@
 /** The storage folder: streamed `lstat`-only scans, usage, and contained deletion of regular files. */
 export { StorageFolder, type FileState, type StorageFolderOptions } from './storage-folder.js';
-export { StorageRoot } from './storage-root.js';
+export { StorageRoot, isPlainRelative, joinPlain } from './storage-root.js';
 export { walkFolder, type FolderEntry, type FolderWalkOptions } from './folder-walk.js';

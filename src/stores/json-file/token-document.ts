@@ -30,6 +30,16 @@ export interface TokenEntries {
 
 const RESTORE = 'restore it from a backup or fix it by hand; reclaim never rewrites a file it cannot read';
 
+function endsWithNewline(text: string): boolean {
+  // A scan from the end: a regex anchored at $ would retry from every newline of a 100 MB file.
+  for (let i = text.length - 1; i >= 0; i -= 1) {
+    const c = text.charCodeAt(i);
+    if (c === 10) return true;
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return false;
+}
+
 function detectIndent(text: string): string {
   const m = /^\s*[[{]\r?\n([ \t]+)\S/.exec(text);
   return m === null ? '' : (m[1] as string);
@@ -42,7 +52,7 @@ function detectIndent(text: string): string {
  */
 export function parseTokenDocument(text: string): TokenDocumentRead {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (body.trim() === '') return { status: 'unreadable', reason: `the token file is empty; write {} for an empty database, or ${RESTORE}` };
+  if (!/\S/.test(body)) return { status: 'unreadable', reason: `the token file is empty; write {} for an empty database, or ${RESTORE}` };
   let value: unknown;
   try {
     value = JSON.parse(body);
@@ -58,7 +68,7 @@ export function parseTokenDocument(text: string): TokenDocumentRead {
   const form: TokenDocumentForm = Array.isArray(value) ? 'array' : 'object';
   return {
     status: 'ok',
-    document: { form, value: value as TokenDocument['value'], indent: detectIndent(body), trailingNewline: /\n\s*$/.test(body) },
+    document: { form, value: value as TokenDocument['value'], indent: detectIndent(body), trailingNewline: endsWithNewline(body) },
   };
 }
 

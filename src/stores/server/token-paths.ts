@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { StorageRoot } from '../folder/index.js';
+import { isPlainRelative, joinPlain, type StorageRoot } from '../folder/index.js';
 
 /** Where a token's `file_path` leads. */
 export interface ResolvedTokenPath {
@@ -29,13 +29,16 @@ export interface TokenPathContext {
  */
 export function resolveTokenPath(filePath: string, context: TokenPathContext): ResolvedTokenPath {
   const { root } = context;
-  const absolute = isAbsolute(filePath) ? resolve(filePath) : resolve(root.path, filePath);
+  // Plain relative paths (the common case) are joined by hand: path.resolve per token is slow.
+  const plain = isPlainRelative(filePath);
+  const against = (base: string): string => (plain ? joinPlain(base, filePath) : resolve(base, filePath));
+  const absolute = isAbsolute(filePath) ? resolve(filePath) : against(root.path);
   const key = root.keyOf(absolute);
   const refs = new Set<string>();
   if (key !== undefined) refs.add(key);
   if (!isAbsolute(filePath)) {
     for (const base of [context.cwd, context.tokenDir]) {
-      const alt = root.keyOf(resolve(base, filePath));
+      const alt = root.keyOf(against(base));
       if (alt !== undefined) refs.add(alt);
     }
   }

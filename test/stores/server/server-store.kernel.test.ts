@@ -162,7 +162,9 @@ describe('ServerStore under the kernel: what must never be deleted', () => {
     const tokenFile = join(box.root, 'recovery_tokens.json');
     writeFileSync(tokenFile, JSON.stringify({ t: { file_path: 't.wav', expires_at: now - HOUR } }));
     box.file('t.wav', 1, old);
-    box.file('recovery_tokens.json.1234.abcd.tmp', 1, old);
+    // A temp file of a live writer (this process): the token file's debris sweep leaves it too.
+    const temp = `recovery_tokens.json.${process.pid}.abcd.tmp`;
+    box.file(temp, 1, old);
     box.file('recovery_tokens.json.bak', 1, old);
     box.file('journal.jsonl', 1, old);
     box.file('journal.jsonl.1', 1, old);
@@ -171,7 +173,7 @@ describe('ServerStore under the kernel: what must never be deleted', () => {
     expect(run.result.success).toBe(true);
     expect(present('t.wav')).toBe(false);
     expect(present('orphan.wav')).toBe(false);
-    for (const kept of ['recovery_tokens.json', 'recovery_tokens.json.1234.abcd.tmp', 'recovery_tokens.json.bak', 'journal.jsonl', 'journal.jsonl.1']) {
+    for (const kept of ['recovery_tokens.json', temp, 'recovery_tokens.json.bak', 'journal.jsonl', 'journal.jsonl.1']) {
       expect(present(kept), kept).toBe(true);
     }
     expect(present('recovery_tokens.json.lock')).toBe(false);
