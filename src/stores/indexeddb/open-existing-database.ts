@@ -21,16 +21,37 @@ function factory(): IDBFactory | undefined {
 }
 
 /**
- * Opens an app's database at whatever version it has, without ever creating or upgrading it:
- * the open asks for no version, and should the database not exist, the creation is aborted
- * inside `upgradeneeded` (the browser then deletes the half-made database). The connection
- * closes itself when the app asks for a version change, so reclaim never blocks an upgrade.
- * A database above `expected.version`, or without the store, is reported unreadable and closed.
+ * Whether `indexedDB.databases()` lists `name` with a version: false when it is not listed (or
+ * listed at version 0, the empty shell WebKit keeps after an aborted creation), undefined when
+ * the engine cannot say (no `databases()`, or it failed).
+ */
+async function listed(indexedDB: IDBFactory, name: string): Promise<boolean | undefined> {
+  if (typeof indexedDB.databases !== 'function') return undefined;
+  try {
+    const found = (await indexedDB.databases()).find((d) => d.name === name);
+    return found !== undefined && found.version !== 0;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Opens an app's database at whatever version it has, without ever creating or upgrading it.
+ * Where the engine lists its databases (`indexedDB.databases()`), a database that is not listed
+ * is reported missing without being opened at all. Otherwise (or when it vanished since) the
+ * open asks for no version, and should the database not exist, the creation is aborted inside
+ * `upgradeneeded`: Chromium and Firefox then delete the half-made database, while WebKit keeps
+ * an empty version-0 entry, which is why the listing is asked first. The connection closes
+ * itself when the app asks for a version change, so reclaim never blocks an upgrade. A database
+ * above `expected.version`, or without the store, is reported unreadable and closed.
  */
 export async function openExistingDatabase(expected: ExpectedDatabase): Promise<ExistingDatabase> {
   const indexedDB = factory();
   if (indexedDB === undefined) return { status: 'unreadable', reason: 'IndexedDB is not available in this environment' };
   const name = expected.databaseName;
+  if ((await listed(indexedDB, name)) === false) {
+    return { status: 'missing', reason: `database "${name}" does not exist (nothing to clean; it was not created)` };
+  }
   let request: IDBOpenDBRequest;
   try {
     request = indexedDB.open(name);
