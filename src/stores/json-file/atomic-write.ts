@@ -77,9 +77,8 @@ function isAlive(pid: number): boolean {
 
 /**
  * Removes temp files that a writer of `target` killed mid-write left behind: those named by
- * {@link tempPathFor} whose process no longer exists. Call it only while holding the target's
- * lock (live writers make temp files only under it). Streams the folder; returns how many
- * were removed.
+ * {@link tempPathFor} whose process no longer exists (a live writer's temp file is never
+ * touched, lock or no lock). Streams the folder; returns how many were removed.
  */
 export async function sweepTempFiles(target: string): Promise<number> {
   const name = basename(target);

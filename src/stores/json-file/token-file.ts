@@ -126,7 +126,13 @@ export class TokenFile {
    * `RECLAIM_LOCK_TIMEOUT` when the lock stays taken, `RECLAIM_LOCK_LOST` when it was lost
    * before the write.
    */
-  update<T>(edit: (current: Current) => TokenEdit<T>): Promise<T> {
+  async update<T>(edit: (current: Current) => TokenEdit<T>): Promise<T> {
+    // Temp files of writers killed mid-write are harmless but pile up: clear them now and then.
+    // This needs no lock (only files of dead processes go), so host writers are not held up.
+    if (Date.now() - this.#lastSweep > SWEEP_EVERY_MS) {
+      this.#lastSweep = Date.now();
+      await sweepTempFiles(this.path).catch(() => 0);
+    }
     return withTokenLock(this.path, this.#lock, async (lock) => {
       const current = await this.#readDocument();
       if (current.status === 'unreadable') {
@@ -136,11 +142,6 @@ export class TokenFile {
       }
       const { result, write } = edit(current);
       if (write === undefined) return result;
-      // Debris of writers killed mid-write is cleared now and then (it is harmless, but it piles up).
-      if (Date.now() - this.#lastSweep > SWEEP_EVERY_MS) {
-        this.#lastSweep = Date.now();
-        await sweepTempFiles(this.path);
-      }
       await writeFileAtomically(this.path, serializeTokenDocument(write), () => lock.assertHeld());
       return result;
     });
