@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, opendir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, open, opendir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -65,6 +65,8 @@ export async function writeFileAtomically(target: string, text: string, beforeRe
   await syncDirectory(dirname(target));
 }
 
+const DEBRIS_AGE_MS = 60_000;
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -77,8 +79,8 @@ function isAlive(pid: number): boolean {
 
 /**
  * Removes temp files that a writer of `target` killed mid-write left behind: those named by
- * {@link tempPathFor} whose process no longer exists (a live writer's temp file is never
- * touched, lock or no lock). Streams the folder; returns how many were removed.
+ * {@link tempPathFor} whose process no longer exists and that are over a minute old (a live
+ * writer's temp file is never touched, lock or no lock). Streams the folder; returns how many were removed.
  */
 export async function sweepTempFiles(target: string): Promise<number> {
   const name = basename(target);
@@ -90,6 +92,10 @@ export async function sweepTempFiles(target: string): Promise<number> {
     if (!isTempNameOf(entry.name, name)) continue;
     const pid = Number(entry.name.slice(name.length + 1).split('.')[0]);
     if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) continue;
+    // A writer whose pid is not visible here (another container on a shared volume) finishes
+    // in milliseconds: only a temp file older than a minute is debris for sure.
+    const info = await lstat(join(folder, entry.name)).catch(() => undefined);
+    if (info === undefined || !info.isFile() || Date.now() - info.mtimeMs < DEBRIS_AGE_MS) continue;
     await unlink(join(folder, entry.name)).then(
       () => (removed += 1),
       () => undefined,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isReclaimError } from '../../../src/kernel/index.js';
 import {
@@ -158,15 +158,19 @@ describe('TokenFile: writing', () => {
     expect((await file.read()).tokens.map((t) => t.createdAt)).toEqual([AT]);
   });
 
-  it('clears temp files of writers that died mid-write, and only those', async () => {
+  it('clears old temp files of writers that died mid-write, and only those', async () => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
     const debris = `${box.tokenFile}.${dead}.deadbeef.tmp`;
     const live = `${box.tokenFile}.${process.ppid}.cafebabe.tmp`;
-    writeFileSync(debris, '{"half": ');
-    writeFileSync(live, '{"half": ');
+    const fresh = `${box.tokenFile}.${dead}.f00dfeed.tmp`;
+    for (const path of [debris, live, fresh]) writeFileSync(path, '{"half": ');
+    const twoMinutesAgo = (Date.now() - 120_000) / 1000;
+    utimesSync(debris, twoMinutesAgo, twoMinutesAgo);
+    utimesSync(live, twoMinutesAgo, twoMinutesAgo);
     await file.addToken({ id: 'a', filePath: 'a.wav' });
     expect(existsSync(debris)).toBe(false);
     expect(existsSync(live)).toBe(true);
+    expect(existsSync(fresh)).toBe(true);
   });
 
   it('keeps the indentation, the trailing newline and unknown fields of the file it rewrites', async () => {
