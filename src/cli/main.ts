@@ -3,6 +3,7 @@ import { describeError } from '../kernel/index.js';
 import { EXIT, type CliIo } from './cli-io.js';
 import { registerEventsCommand } from './commands/events.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerStatusCommand } from './commands/status.js';
 import { isUsageError } from './load-config.js';
 import { CLI_OPTIONS } from './option-table.js';
@@ -19,6 +20,7 @@ export function buildProgram(io: CliIo): Command {
   registerRunCommand(program, io);
   registerStatusCommand(program, io);
   registerEventsCommand(program, io);
+  registerServeCommand(program, io);
   return program;
 }
 

@@ -10,7 +10,7 @@ import { readSse, eventOf } from './helpers.js';
 // `reclaim serve` as a real child process: the CLI program with the serve command, bundled once.
 let serveScript: string;
 beforeAll(async () => {
-  serveScript = await bundleFixture(join(import.meta.dirname, '../fixtures/http/serve-main.ts'));
+  serveScript = await bundleFixture(join(import.meta.dirname, '../../src/cli/bin.ts'));
 });
 
 interface ServeChild {
