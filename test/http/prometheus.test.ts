@@ -83,8 +83,8 @@ describe('GET /prometheus', () => {
     expect(value(after.samples, 'reclaim_files_cleaned_total')).toBe(5);
     expect(value(after.samples, 'reclaim_bytes_freed_total')).toBe(3014);
     expect(value(after.samples, 'reclaim_runs_total')).toBe(1);
-    expect(value(after.samples, 'reclaim_policy_deletions_total', { policy: 'expiry' })).toBe(3);
-    expect(value(after.samples, 'reclaim_policy_deletions_total', { policy: 'orphan' })).toBe(2);
+    expect(value(after.samples, 'reclaim_policy_deletions_total', { policy: 'expiry', reason: 'expired' })).toBe(3);
+    expect(value(after.samples, 'reclaim_policy_deletions_total', { policy: 'orphan', reason: 'orphan' })).toBe(2);
     expect(value(after.samples, 'reclaim_policy_bytes_freed_total', { policy: 'orphan' })).toBe(14);
     expect(value(after.samples, 'reclaim_policy_skips_total', { policy: 'orphan', reason: 'grace' })).toBe(1);
     expect(value(after.samples, 'reclaim_storage_used_bytes')).toBe(505);
@@ -102,7 +102,7 @@ describe('GET /prometheus', () => {
     served = await serve(memoryService(store));
     await fetch(`${served.url}/api/cleanup/manual`, { method: 'POST' });
     const { samples } = await scrape(served);
-    expect(value(samples, 'reclaim_policy_failures_total', { policy: 'expiry' })).toBe(1);
+    expect(value(samples, 'reclaim_policy_failures_total', { policy: 'expiry', code: 'EPERM' })).toBe(1);
     expect(value(samples, 'reclaim_errors_total')).toBe(1);
     expect(value(samples, 'reclaim_last_run_outcome', { outcome: 'partial' })).toBe(1);
   });
@@ -117,7 +117,7 @@ describe('GET /prometheus', () => {
     await served.service.ready;
     const { samples } = await scrape(served);
     expect(value(samples, 'reclaim_tokens_cleaned_total')).toBe(4);
-    expect(value(samples, 'reclaim_policy_deletions_total', { policy: 'expiry' })).toBe(4);
+    expect(value(samples, 'reclaim_policy_deletions_total', { policy: 'expiry', reason: 'expired' })).toBe(4);
     expect(value(samples, 'reclaim_runs_total')).toBe(1);
   });
 

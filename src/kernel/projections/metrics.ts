@@ -6,6 +6,11 @@ export interface PolicyCounters {
   readonly deleted: number;
   readonly bytesFreed: number;
   readonly failed: number;
+  /** Deletions by the policy's reason (`expired`, `orphan`, `emergency`, …). */
+  readonly deletedByReason: Readonly<Record<string, number>>;
+  /** Failed deletions by error code (`EACCES`, `EBUSY`, …). */
+  readonly failedByCode: Readonly<Record<string, number>>;
+  /** Skips by reason (`protected`, `grace`, `outside-root`, `dry-run`, …). */
   readonly skipped: Readonly<Record<string, number>>;
 }
 
@@ -36,20 +41,27 @@ export interface MetricsState {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-type CountersDraft = Mutable<Omit<PolicyCounters, 'skipped'>> & { skipped: Record<string, number> };
+type CountersDraft = Mutable<Omit<PolicyCounters, 'skipped' | 'deletedByReason' | 'failedByCode'>> & {
+  skipped: Record<string, number>;
+  deletedByReason: Record<string, number>;
+  failedByCode: Record<string, number>;
+};
 type MetricsDraft = Mutable<Omit<MetricsState, 'byPolicy'>> & { byPolicy: Record<string, CountersDraft> };
 
 /** A private, mutable copy of the state: folding a batch copies once, not once per event. */
 function draftOf(state: MetricsState): MetricsDraft {
   const byPolicy: Record<string, CountersDraft> = {};
-  for (const [name, c] of Object.entries(state.byPolicy)) byPolicy[name] = { ...c, skipped: { ...c.skipped } };
+  for (const [name, c] of Object.entries(state.byPolicy)) {
+    // Snapshots written before a counter existed lack it: start it at zero.
+    byPolicy[name] = { ...c, skipped: { ...c.skipped }, deletedByReason: { ...c.deletedByReason }, failedByCode: { ...c.failedByCode } };
+  }
   return { ...state, byPolicy };
 }
 
 function countersOf(draft: MetricsDraft, policy: string): CountersDraft {
   let counters = draft.byPolicy[policy];
   if (counters === undefined) {
-    counters = { deleted: 0, bytesFreed: 0, failed: 0, skipped: {} };
+    counters = { deleted: 0, bytesFreed: 0, failed: 0, deletedByReason: {}, failedByCode: {}, skipped: {} };
     draft.byPolicy[policy] = counters;
   }
   return counters;
@@ -78,12 +90,16 @@ function apply(draft: MetricsDraft, event: DomainEvent): MetricsDraft {
       const counters = countersOf(draft, d.policy);
       counters.deleted += 1;
       counters.bytesFreed += d.bytesFreed;
+      counters.deletedByReason[d.reason] = (counters.deletedByReason[d.reason] ?? 0) + 1;
       return draft;
     }
-    case 'DeletionFailed':
+    case 'DeletionFailed': {
       failed(draft, event.data.message);
-      countersOf(draft, event.data.policy).failed += 1;
+      const counters = countersOf(draft, event.data.policy);
+      counters.failed += 1;
+      counters.failedByCode[event.data.code] = (counters.failedByCode[event.data.code] ?? 0) + 1;
       return draft;
+    }
     case 'DeletionSkipped': {
       const skipped = countersOf(draft, event.data.policy).skipped;
       skipped[event.data.reason] = (skipped[event.data.reason] ?? 0) + 1;

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Observable, Subscription } from 'rxjs';
-import type { DomainEvent, MetricsState, RunOutcome } from '../../kernel/index.js';
+import type { DomainEvent, MetricsState, PolicyCounters, RunOutcome } from '../../kernel/index.js';
 
 /** What the exporter reads: the kernel satisfies it (`service.kernel`). */
 export interface PrometheusSource {
@@ -84,7 +84,7 @@ export function createPrometheusExporter(source: PrometheusSource, options: Prom
   total('runs_total', 'Cleanup runs completed (dry runs included).', (s) => s.runs);
   total('emergency_runs_total', 'Times the emergency policy triggered.', (s) => s.emergencyRuns);
 
-  const byPolicy = (name: string, help: string, read: (c: MetricsState['byPolicy'][string]) => number): void => {
+  const byPolicy = (name: string, help: string, read: (c: PolicyCounters) => number): void => {
     new Counter({
       name: `${p}${name}`,
       help,
@@ -96,22 +96,24 @@ export function createPrometheusExporter(source: PrometheusSource, options: Prom
       },
     });
   };
-  byPolicy('policy_deletions_total', 'Deletions carried out, by policy.', (c) => c.deleted);
+  const byPolicyAnd = (name: string, help: string, label: string, read: (c: PolicyCounters) => Readonly<Record<string, number>>): void => {
+    new Counter({
+      name: `${p}${name}`,
+      help,
+      labelNames: ['policy', label],
+      registers,
+      collect() {
+        this.reset();
+        for (const [policy, counters] of Object.entries(state().byPolicy)) {
+          for (const [value, count] of Object.entries(read(counters) ?? {})) this.inc({ policy, [label]: value }, count);
+        }
+      },
+    });
+  };
+  byPolicyAnd('policy_deletions_total', 'Deletions carried out, by policy and reason (expired, orphan, emergency, ...).', 'reason', (c) => c.deletedByReason);
   byPolicy('policy_bytes_freed_total', 'Bytes freed, by policy.', (c) => c.bytesFreed);
-  byPolicy('policy_failures_total', 'Deletions that failed, by policy.', (c) => c.failed);
-
-  new Counter({
-    name: `${p}policy_skips_total`,
-    help: 'Deletions skipped, by policy and reason (protected, grace, outside-root, dry-run, ...).',
-    labelNames: ['policy', 'reason'],
-    registers,
-    collect() {
-      this.reset();
-      for (const [policy, counters] of Object.entries(state().byPolicy)) {
-        for (const [reason, count] of Object.entries(counters.skipped)) this.inc({ policy, reason }, count);
-      }
-    },
-  });
+  byPolicyAnd('policy_failures_total', 'Deletions that failed, by policy and error code (EACCES, EBUSY, ...).', 'code', (c) => c.failedByCode);
+  byPolicyAnd('policy_skips_total', 'Deletions skipped, by policy and reason (protected, grace, outside-root, dry-run, ...).', 'reason', (c) => c.skipped);
 
   const gauge = (name: string, help: string, read: (s: MetricsState) => number | null): void => {
     new Gauge({
