@@ -28,7 +28,7 @@ export interface StartServerOptions extends Omit<CleanupRoutesOptions, 'service'
   readonly handleSignals?: boolean;
   /**
    * How long shutdown lets HTTP connections finish before cutting them, in ms. A run in
-   * progress is not cut: shutdown waits for it either way. Default 30,000.
+   * progress is cancelled at its next safe point, never cut mid-deletion. Default 30,000.
    */
   readonly shutdownGraceMs?: number;
   /** Called once the server has shut down, with the signal that caused it, if any. */
@@ -84,6 +84,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const shutdown = (signal: NodeJS.Signals | null): Promise<void> => {
     closing ??= (async () => {
       app.log.info({ signal }, 'reclaim: shutting down');
+      // A run in progress stops at its next safe point: deletions in flight finish and are
+      // journaled, the rest are journaled as cancelled, the token file is committed.
+      service.kernel.cancel();
       await schedule.stop();
       const grace = setTimeout(() => {
         app.log.warn('reclaim: connections still open after the grace period; closing them');

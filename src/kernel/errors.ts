@@ -13,6 +13,7 @@ export const ERROR_CATALOGUE = {
   RECLAIM_INVALID_WINDOW: 'An off-peak window is malformed',
   RECLAIM_SCHEDULE_STOPPED: 'A stopped schedule cannot be started again',
   RECLAIM_KERNEL_CLOSED: 'The kernel was closed',
+  RECLAIM_RUN_CANCELLED: 'A run was cancelled before it finished',
   RECLAIM_STORE_FAILED: 'The store failed',
   RECLAIM_JOURNAL_INVALID_ENTRY: 'A journal entry is corrupt or foreign',
   RECLAIM_JOURNAL_SEQ_CONFLICT: 'A journal append broke the sequence order',

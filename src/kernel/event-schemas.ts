@@ -96,7 +96,7 @@ export const EVENT_DATA_SCHEMAS: Readonly<Record<EventType, Record<string, unkno
       },
       policies: {
         type: 'array',
-        items: obj({ name: str, status: { enum: ['ran', 'suspended', 'failed'] } }),
+        items: obj({ name: str, status: { enum: ['ran', 'suspended', 'failed', 'cancelled'] } }),
       },
       error: obj({ code: str, message: str }),
     },

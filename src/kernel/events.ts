@@ -18,7 +18,11 @@ export type SkipReason =
   | 'excluded'
   | 'rejected'
   | 'reserved'
+  | 'cancelled'
   | (string & {});
+
+/** How a policy's stage ended: `cancelled` when the run was cancelled before or during it. */
+export type PolicyRunStatus = 'ran' | 'suspended' | 'failed' | 'cancelled';
 
 /** Totals of one run. In a dry run they count what would have been deleted. */
 export interface RunTotals {
@@ -53,7 +57,7 @@ export interface RunSummaryData {
   readonly storageSize: number | null;
   readonly storageLimit: number | null;
   readonly emergency: EmergencySummary | null;
-  readonly policies: readonly { readonly name: string; readonly status: 'ran' | 'suspended' | 'failed' }[];
+  readonly policies: readonly { readonly name: string; readonly status: PolicyRunStatus }[];
   readonly error?: { readonly code: string; readonly message: string };
 }
 

@@ -26,6 +26,7 @@ export {
   type EmergencySummary,
   type EventType,
   type NewEvent,
+  type PolicyRunStatus,
   type ProjectionSnapshot,
   type RunOutcome,
   type RunSummaryData,

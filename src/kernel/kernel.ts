@@ -99,6 +99,8 @@ export class Kernel {
   readonly #queued = new Map<boolean, Promise<RunResult>>();
   #sinceCompaction = 0;
   #closed = false;
+  /** Bumped by `cancel()`: a run asked for before the bump is cancelled. */
+  #cancelEpoch = 0;
   #registrations = 0;
 
   /** Resolves once the journal was replayed (and any interrupted deletions finished). */
@@ -206,6 +208,21 @@ export class Kernel {
    * that run and gets its result; one of the other kind runs right after it.
    */
   run(options: RunOptions = {}): Promise<RunResult> {
+    return this.#run(options, this.#cancelEpoch);
+  }
+
+  /**
+   * Cancels the run in progress, and runs waiting for it, at the next safe point: no new
+   * deletion starts, deletions in flight finish and are journaled, the rest are journaled as
+   * skipped (`cancelled`), the store commits, and the run ends `partial` with
+   * `RECLAIM_RUN_CANCELLED`. Runs asked for afterwards are not affected. Use it for a graceful
+   * shutdown, then `whenIdle()`.
+   */
+  cancel(): void {
+    this.#cancelEpoch += 1;
+  }
+
+  #run(options: RunOptions, epoch: number): Promise<RunResult> {
     if (this.#closed) return Promise.reject(this.#closedError());
     const dryRun = options.dryRun ?? false;
     const current = this.#current;
@@ -217,14 +234,15 @@ export class Kernel {
           .catch(() => undefined)
           .then(() => {
             this.#queued.delete(dryRun);
-            return this.run(options);
+            return this.#run(options, epoch);
           });
         this.#queued.set(dryRun, queued);
       }
       return queued;
     }
+    const cancelled = (): boolean => this.#cancelEpoch !== epoch;
     const promise = this.ready
-      .then(() => this.#execute({ dryRun, trigger: options.trigger ?? 'manual' }))
+      .then(() => this.#execute({ dryRun, trigger: options.trigger ?? 'manual', cancelled }))
       .finally(() => {
         if (this.#current?.promise === promise) this.#current = null;
       });
@@ -290,7 +308,10 @@ export class Kernel {
     for (const event of events) this.#events$.next(event);
   }
 
-  async #execute(request: { dryRun: boolean; trigger: RunTrigger; recovered?: boolean }, policies?: ResolvedPolicy[]): Promise<RunResult> {
+  async #execute(
+    request: { dryRun: boolean; trigger: RunTrigger; recovered?: boolean; cancelled?: () => boolean },
+    policies?: ResolvedPolicy[],
+  ): Promise<RunResult> {
     const result = await executeRun(
       {
         store: this.#store,

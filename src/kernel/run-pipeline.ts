@@ -11,6 +11,7 @@ import {
   lastValueFrom,
   map,
   type Observable,
+  takeWhile,
   tap,
 } from 'rxjs';
 import type { Clock } from './clock.js';
@@ -21,6 +22,7 @@ import {
   type DomainEvent,
   type EmergencySummary,
   type NewEvent,
+  type PolicyRunStatus,
   type RunOutcome,
   type RunSummaryData,
   type RunTrigger,
@@ -59,6 +61,11 @@ export interface RunRequest {
   readonly dryRun: boolean;
   /** Set for crash recovery: deletions finished on behalf of a run that died. */
   readonly recovered?: boolean;
+  /**
+   * Polled at safe points: once true, no new deletion starts, deletions in flight finish, the
+   * rest are journaled as skipped (`cancelled`), the store commits, and the run ends `partial`.
+   */
+  readonly cancelled?: () => boolean;
 }
 
 /** The result of a run: its summary, id and verdict. */
@@ -125,7 +132,8 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
   const { runId, dryRun } = request;
   const startedMs = clock.now();
   const tally = newTally();
-  const statuses: { name: string; status: 'ran' | 'suspended' | 'failed' }[] = [];
+  const statuses: { name: string; status: PolicyRunStatus }[] = [];
+  const cancelled = request.cancelled ?? (() => false);
   let emergency: (EmergencySummary & { freedSoFar: number }) | null = null;
   let fatal: { code: string; message: string } | undefined;
   let usage: Usage | null = null;
@@ -177,6 +185,10 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
     let allFailed = ctx.policies.length > 0;
 
     for (const { policy, options } of ctx.policies) {
+      if (cancelled()) {
+        statuses.push({ name: policy.name, status: 'cancelled' });
+        continue;
+      }
       const stage = await runStage({
         ctx,
         request,
@@ -229,9 +241,13 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
           ),
         };
 
+  const wasCancelled = cancelled();
   const outcome: RunOutcome =
-    fatal !== undefined ? 'error' : tally.errors > 0 ? 'partial' : tally.planned > 0 ? 'success' : 'noop';
-  const error = fatal ?? tally.firstError;
+    fatal !== undefined ? 'error' : tally.errors > 0 || wasCancelled ? 'partial' : tally.planned > 0 ? 'success' : 'noop';
+  const cancellation = wasCancelled
+    ? { code: 'RECLAIM_RUN_CANCELLED', message: 'the run was cancelled before it finished; the next run picks up what is left' }
+    : undefined;
+  const error = fatal ?? tally.firstError ?? cancellation;
   const summary: RunSummaryData = {
     outcome,
     trigger: request.trigger,
@@ -274,7 +290,7 @@ interface StageArgs {
 }
 
 interface StageResult {
-  readonly status: 'ran' | 'suspended' | 'failed';
+  readonly status: PolicyRunStatus;
   /** Bytes this stage freed (or would free, in a dry run). */
   readonly bytes: number;
   readonly pressure: { usedBytes: number; targetBytes: number } | null;
@@ -388,7 +404,15 @@ async function runStage(args: StageArgs): Promise<StageResult> {
     }
     settle(decision, result);
   };
-  const queue = new WorkQueue(carryOut, ctx.config.concurrency, ctx.config.batchSize * 4);
+  const isCancelled = request.cancelled ?? (() => false);
+  const queue = new WorkQueue(carryOut, ctx.config.concurrency, ctx.config.batchSize * 4, {
+    cancelled: isCancelled,
+    skip: (decision) => {
+      tally.skipped += 1;
+      status = 'cancelled';
+      outcomes.push(newEvent('DeletionSkipped', { policy: name, target: decision.target, reason: 'cancelled', detail: null }, runId));
+    },
+  });
 
   /** Journals one batch: non-deletions as they are, deletions as intents (and, dry, as skips). */
   const journalBatch = async (batch: readonly Decision[]): Promise<void> => {
@@ -453,6 +477,12 @@ async function runStage(args: StageArgs): Promise<StageResult> {
       decisions$.pipe(
         bufferCount(ctx.config.batchSize),
         concatMap((batch) => from(journalBatch(batch))),
+        // A cancelled run stops planning here: the scan is unsubscribed at the next batch.
+        takeWhile(() => {
+          if (!isCancelled()) return true;
+          status = 'cancelled';
+          return false;
+        }),
         defaultIfEmpty(undefined),
       ),
     );

@@ -14,8 +14,22 @@ export class WorkQueue<T> {
   #idleWaiters: (() => void)[] = [];
   #firstError: { error: unknown } | null = null;
 
-  constructor(run: (item: T) => Promise<void>, concurrency: number, highWater: number) {
+  readonly #skip: ((item: T) => void) | undefined;
+  readonly #cancelled: () => boolean;
+
+  /**
+   * @param skip Called instead of `run` for every item still waiting once `cancelled()` is
+   * true: items already running finish, the rest are skipped in order.
+   */
+  constructor(
+    run: (item: T) => Promise<void>,
+    concurrency: number,
+    highWater: number,
+    cancel: { readonly cancelled: () => boolean; readonly skip: (item: T) => void } | undefined = undefined,
+  ) {
     this.#run = run;
+    this.#skip = cancel?.skip;
+    this.#cancelled = cancel?.cancelled ?? (() => false);
     this.#concurrency = concurrency;
     this.#highWater = Math.max(highWater, concurrency);
   }
@@ -28,6 +42,7 @@ export class WorkQueue<T> {
   push(item: T): void {
     this.#items.push(item);
     this.#pump();
+    this.#wake();
   }
 
   /** Resolves when the queue has room again; a producer awaits it between chunks. */
@@ -50,6 +65,10 @@ export class WorkQueue<T> {
         this.#items = this.#items.slice(this.#head);
         this.#head = 0;
       }
+      if (this.#skip !== undefined && this.#cancelled()) {
+        this.#skip(item);
+        continue;
+      }
       this.#active += 1;
       this.#run(item).then(
         () => this.#finish(),
@@ -64,6 +83,10 @@ export class WorkQueue<T> {
   #finish(): void {
     this.#active -= 1;
     this.#pump();
+    this.#wake();
+  }
+
+  #wake(): void {
     if (this.pending < this.#highWater && this.#paceWaiters.length > 0) {
       const waiters = this.#paceWaiters;
       this.#paceWaiters = [];

@@ -64,7 +64,7 @@ afterEach(async () => {
 });
 
 describe('reclaim serve', () => {
-  it('SIGTERM during a long run: the run ends at its safe point, exit 0, token file and journal valid, next start converges', async () => {
+  it('SIGTERM during a long run: the run is cancelled at a safe point, exit 0, token file and journal valid, next start converges', async () => {
     box = fileSandbox({ expired: 2000, valid: 100, orphans: 200 });
     running = startServe(box);
     const apiUrl = await running.apiUrl;
@@ -76,28 +76,42 @@ describe('reclaim serve', () => {
     const code = await running.exited;
     expect(code, running.output()).toBe(0);
     expect(running.output()).toContain('reclaim: stopped');
-    // The token file is one complete JSON document holding exactly the valid tokens.
+    // The token file is one complete JSON document: every valid token is in it, and no token
+    // whose deletion the journal recorded.
     const tokens = box.tokens();
-    expect(Object.keys(tokens).sort()).toEqual([...box.validIds].sort());
-    // The journal parses line by line and the run that was cut into ended with its summary, after the signal.
+    for (const id of box.validIds) expect(tokens[id]).toBeDefined();
+    // The journal parses line by line and the run that was cut into ended with its summary, after
+    // the signal: cancelled at a safe point, every intent closed (deleted or skipped as cancelled).
     const journal = journalLines(box.journalFile);
     const last = journal.at(-1)!;
     expect(last.type).toBe('RunCompleted');
     expect(Date.parse(last.at)).toBeGreaterThanOrEqual(killedAt - 5);
-    expect(last.data.outcome).toBe('success');
-    expect(journal.filter((e) => e.type === 'ItemDeleted')).toHaveLength(2000 + 200);
-    expect(readdirSync(box.storagePath).filter((n) => n.endsWith('.wav')).sort()).toEqual(box.validIds.map((id) => `${id}.wav`).sort());
+    const deletedBefore = journal.filter((e) => e.type === 'ItemDeleted').length;
+    for (const e of journal) {
+      const target = e.data.target as { kind: string; id?: string } | undefined;
+      if (e.type === 'ItemDeleted' && target?.kind === 'record') expect(tokens[target.id as string]).toBeUndefined();
+    }
+    const cancelled = journal.filter((e) => e.type === 'DeletionSkipped' && e.data.reason === 'cancelled').length;
+    expect(journal.filter((e) => e.type === 'DeletionPlanned')).toHaveLength(deletedBefore + cancelled);
+    if (last.data.outcome === 'partial') expect((last.data.error as { code?: string } | undefined)?.code).toBe('RECLAIM_RUN_CANCELLED');
+    else expect(last.data.outcome).toBe('success');
+    // Every valid token still has its file.
+    const wavs = new Set(readdirSync(box.storagePath));
+    for (const id of box.validIds) expect(wavs.has(`${id}.wav`)).toBe(true);
 
-    // The next start finds nothing open and nothing left to do.
+    // The next start finds nothing open; its run finishes what the cancelled one left; the one after has nothing to do.
     const service = createCleanupService({ storagePath: box.storagePath, tokenFile: box.tokenFile });
     try {
       const report = await service.ready;
       expect(report.recovered).toBe(0);
       expect(report.invalid).toEqual([]);
-      expect(service.getMetrics().tokensCleaned).toBe(2000);
       const next = await service.runCleanup();
-      expect(next.outcome).toBe('noop');
-      expect(next.tokensCleaned).toBe(0);
+      expect(next.success).toBe(true);
+      expect(service.getMetrics().tokensCleaned).toBe(2000);
+      expect(Object.keys(box.tokens()).sort()).toEqual([...box.validIds].sort());
+      expect(readdirSync(box.storagePath).filter((n) => n.endsWith('.wav')).sort()).toEqual(box.validIds.map((id) => `${id}.wav`).sort());
+      const after = await service.runCleanup();
+      expect(after.outcome).toBe('noop');
     } finally {
       await service.close();
     }

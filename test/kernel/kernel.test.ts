@@ -14,6 +14,7 @@ import {
   type DomainEvent,
   type Policy,
   type PolicyRegistration,
+  type Store,
 } from '../../src/kernel/index.js';
 import { emergencyPolicy, expiryPolicy, orphanPolicy, serverEmergencyOptions } from '../../src/policies/index.js';
 import { MemoryStore } from '../../src/stores/memory/index.js';
@@ -285,5 +286,44 @@ describe('kernel', () => {
     const kernel = createKernel({ store: sampleStore(), clock, policies: [{ policy: flaky }] });
     expect((await kernel.run()).outcome).toBe('error');
     expect((await kernel.run()).outcome).toBe('noop');
+  });
+
+  it('cancel() stops a run at a safe point: in-flight deletions finish, the rest are journaled as cancelled, nothing is left open', async () => {
+    const files = Array.from({ length: 400 }, (_, i) => ({ key: `f${i}.wav`, size: 10, mtimeMs: NOW - 5 * HOUR }));
+    const store = new MemoryStore({ records: [], files, limitBytes: null });
+    // The same store, with deletions that take a little time, as on a real disk.
+    const slow: Store = {
+      name: 'slow-memory',
+      loadRecords: () => store.loadRecords(),
+      scanFiles: () => store.scanFiles(),
+      measure: () => store.measure(),
+      remove: async (target) => {
+        await new Promise((r) => setTimeout(r, 2));
+        return store.remove(target);
+      },
+    };
+    const journal = new MemoryJournal(clock);
+    const kernel = createKernel({ store: slow, journal, clock, policies: [{ policy: orphanPolicy, options: { graceMinutes: 0 } }], config: { concurrency: 4, batchSize: 16 } });
+    const events = collect(kernel);
+    const running = kernel.run();
+    while (events.filter((e) => e.type === 'ItemDeleted').length < 20) await new Promise((r) => setTimeout(r, 5));
+    kernel.cancel();
+    const result = await running;
+    expect(result.outcome).toBe('partial');
+    expect(result.error?.code).toBe('RECLAIM_RUN_CANCELLED');
+    expect(result.policies).toEqual([{ name: 'orphan', status: 'cancelled' }]);
+    const deleted = events.filter((e) => e.type === 'ItemDeleted').length;
+    expect(deleted).toBeLessThan(400);
+    expect(store.files()).toHaveLength(400 - deleted);
+    // Every intent has its outcome: a restart finds nothing to recover.
+    const planned = events.filter((e) => e.type === 'DeletionPlanned').length;
+    const cancelledSkips = events.filter((e) => e.type === 'DeletionSkipped' && e.data.reason === 'cancelled').length;
+    expect(planned).toBe(deleted + cancelledSkips);
+    const restarted = createKernel({ store, journal, clock, policies: [{ policy: orphanPolicy, options: { graceMinutes: 0 } }] });
+    expect((await restarted.ready).recovered).toBe(0);
+    // A run asked for after the cancel is not affected, and finishes the job.
+    const next = await restarted.run();
+    expect(next.outcome).toBe('success');
+    expect(store.files()).toHaveLength(0);
   });
 });
