@@ -1,7 +1,10 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserEnv, type BrowserEnv, type HarnessWindow } from './support/browser-env.js';
+import { ENGINE_LABEL } from './support/driver.js';
+import { currentEngine } from './support/launch.js';
+import { twoTabsRace } from './support/two-tabs.js';
 
+const engine = currentEngine();
 let env: BrowserEnv;
 
 beforeAll(async () => {
@@ -12,84 +15,13 @@ afterAll(async () => {
   await env?.close();
 });
 
-interface RunSpan {
-  readonly runId: string;
-  readonly start: number;
-  readonly end: number;
-  readonly sessionsCleared: number;
-}
-
-async function runIn(page: Page, name: string): Promise<RunSpan> {
-  return page.evaluate(async (name) => {
-    const result = await (window as unknown as HarnessWindow).harness.service(name).runCleanup();
-    const start = Date.parse(result.startedAt);
-    return { runId: result.runId, start, end: start + result.durationMs, sessionsCleared: result.sessionsCleared };
-  }, name);
-}
-
-async function twoTabsRace(lock: 'auto' | 'indexeddb-lease'): Promise<void> {
-  const db = `tabs-${lock}-${Date.now().toString(36)}`;
-  const [tabA, tabB] = await Promise.all([env.open(), env.open()]);
-  await tabA.evaluate(async (db) => {
-    const h = (window as unknown as HarnessWindow).harness;
-    const old = Date.now() - 99 * 3_600_000;
-    await h.seedKeyValueSessions(db, Array.from({ length: 400 }, (_, i) => ({ id: `old-${i}`, timestamp: old, size: 1000 })));
-  }, db);
-  const create = async (page: Page) => {
-    await page.evaluate(
-      async ({ db, lock }) => {
-        const h = (window as unknown as HarnessWindow).harness;
-        await h.createService('tab', { store: { preset: 'chatterbox-storage', databaseName: db }, crossTabLock: lock }).ready;
-      },
-      { db, lock },
-    );
-  };
-  await Promise.all([create(tabA), create(tabB)]);
-  const kinds = await Promise.all([tabA, tabB].map((p) => p.evaluate(() => (window as unknown as HarnessWindow).harness.service('tab').lockKind)));
-  expect(kinds).toEqual(lock === 'auto' ? ['web-locks', 'web-locks'] : ['indexeddb-lease', 'indexeddb-lease']);
-
-  // Three rounds: each time both tabs ask at once; the two runs must never overlap.
-  const spans: RunSpan[] = [];
-  for (let round = 0; round < 3; round += 1) {
-    if (round > 0) {
-      await tabB.evaluate(async (db) => {
-        const h = (window as unknown as HarnessWindow).harness;
-        const old = Date.now() - 99 * 3_600_000;
-        await h.seedKeyValueSessions(db, Array.from({ length: 150 }, (_, i) => ({ id: `more-${Date.now()}-${i}`, timestamp: old, size: 10 })));
-      }, db);
-    }
-    const [a, b] = await Promise.all([runIn(tabA, 'tab'), runIn(tabB, 'tab')]);
-    const [first, second] = [a, b].sort((x, y) => x.start - y.start) as [RunSpan, RunSpan];
-    expect(first.end).toBeLessThanOrEqual(second.start);
-    spans.push(a, b);
-  }
-  const cleared = spans.reduce((sum, s) => sum + s.sessionsCleared, 0);
-  expect(cleared).toBe(400 + 2 * 150);
-
-  // Each tab saw the other's runs (over BroadcastChannel) and counts every tab's cleanups.
-  const ids = spans.map((s) => s.runId).sort();
-  for (const page of [tabA, tabB]) {
-    await page.waitForFunction(
-      (count) => (window as unknown as HarnessWindow).harness.events('tab').filter((e) => e.type === 'RunCompleted').length >= count,
-      ids.length,
-    );
-    const seen = await page.evaluate(() => {
-      const h = (window as unknown as HarnessWindow).harness;
-      return { runs: h.events('tab').filter((e) => e.type === 'RunCompleted').map((e) => e.runId as string).sort(), metrics: h.service('tab').getMetrics().sessionsCleared };
-    });
-    expect(seen.runs).toEqual(ids);
-    expect(seen.metrics).toBe(cleared);
-  }
-  await Promise.all([tabA.close(), tabB.close()]);
-}
-
-describe('in Chromium: two pages of one origin', () => {
+describe(`in ${ENGINE_LABEL[engine]}: two pages of one origin`, () => {
   it('never clean at once (Web Locks) and each sees the other’s events', async () => {
-    await twoTabsRace('auto');
+    await twoTabsRace(env, { lock: 'auto', expectKind: 'web-locks' });
   });
 
   it('never clean at once with the IndexedDB lease fallback either', async () => {
-    await twoTabsRace('indexeddb-lease');
+    await twoTabsRace(env, { lock: 'indexeddb-lease', expectKind: 'indexeddb-lease' });
   });
 
   it('keep metrics across a page reload (the journal is in IndexedDB)', async () => {

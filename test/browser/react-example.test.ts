@@ -1,7 +1,9 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserEnv, type BrowserEnv, type HarnessWindow } from './support/browser-env.js';
+import { ENGINE_LABEL, type DriverPage } from './support/driver.js';
+import { currentEngine } from './support/launch.js';
 
+const engine = currentEngine();
 let env: BrowserEnv;
 
 beforeAll(async () => {
@@ -12,28 +14,34 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function text(page: Page, id: string): Promise<string> {
-  return (await page.getByTestId(id).textContent()) ?? '';
+async function text(page: DriverPage, id: string): Promise<string> {
+  return page.evaluate((id) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? '', id);
 }
 
-async function waitForText(page: Page, id: string, expected: string): Promise<void> {
-  await page.getByTestId(id).filter({ hasText: new RegExp(`^${expected}$`) }).waitFor({ timeout: 15_000 });
+async function waitForText(page: DriverPage, id: string, expected: string): Promise<void> {
+  await page.waitForFunction(({ id, expected }) => document.querySelector(`[data-testid="${id}"]`)?.textContent === expected, { id, expected });
 }
 
-describe('in Chromium: the example page (useCleanup in React)', () => {
+/** Clicks a button once it is enabled (a real click event: React handles it as a user's). */
+async function click(page: DriverPage, selector: string): Promise<void> {
+  await page.waitForFunction((selector) => document.querySelector<HTMLButtonElement>(selector)?.disabled === false, selector);
+  await page.evaluate((selector) => document.querySelector<HTMLButtonElement>(selector)!.click(), selector);
+}
+
+describe(`in ${ENGINE_LABEL[engine]}: the example page (useCleanup in React)`, () => {
   it('renders live status and metrics, runs cleanup from its button, and shows other tabs’ cleanups', async () => {
     const db = `example-${Date.now().toString(36)}`;
     const page = await env.open(`/example/index.html?db=${db}`);
     await waitForText(page, 'ready', 'yes');
     expect(await text(page, 'cleared')).toBe('0');
 
-    await page.click('#add-expired');
+    await click(page, '#add-expired');
     await waitForText(page, 'sessions', '5');
-    await page.click('#add-fresh');
+    await click(page, '#add-fresh');
     await waitForText(page, 'sessions', '6');
     expect(Number(await text(page, 'session-bytes'))).toBe(6 * 4096);
 
-    await page.click('#run');
+    await click(page, '#run');
     await waitForText(page, 'cleared', '5');
     await waitForText(page, 'sessions', '1');
     expect(await text(page, 'freed')).toBe(String(5 * 4096));
@@ -44,13 +52,14 @@ describe('in Chromium: the example page (useCleanup in React)', () => {
     // A second tab of the example cleans; the first one's hook renders it without a reload.
     const other = await env.open(`/example/index.html?db=${db}`);
     await waitForText(other, 'ready', 'yes');
-    await other.click('#add-expired');
+    await click(other, '#add-expired');
     await waitForText(other, 'sessions', '6');
-    await other.click('#run');
+    await click(other, '#run');
     await waitForText(other, 'cleared', '10');
     await waitForText(page, 'cleared', '10');
     await waitForText(page, 'sessions', '1');
-    await Promise.all([page.close(), other.close()]);
+    await page.close();
+    await other.close();
   });
 
   it('starts the schedule on mount (first run after one interval) and stops it on unmount', async () => {
@@ -77,7 +86,7 @@ describe('in Chromium: the example page (useCleanup in React)', () => {
     // Nothing at mount: the browser schedule waits one interval.
     await page.waitForFunction(() => (window as unknown as HarnessWindow).harness.hookRenders().some((r) => r.ready && r.sessions === 2));
     expect(await scheduledRuns()).toBe(0);
-    await page.waitForFunction(() => document.querySelector('#hook-probe')?.textContent === 'cleared 1, stored 1', undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('#hook-probe')?.textContent === 'cleared 1, stored 1', undefined, { timeoutMs: 10_000 });
     expect(await scheduledRuns()).toBeGreaterThanOrEqual(1);
 
     // The trigger the hook returns runs a cleanup too.
@@ -85,7 +94,7 @@ describe('in Chromium: the example page (useCleanup in React)', () => {
 
     await page.evaluate(() => (window as unknown as HarnessWindow).harness.unmountHook());
     const atUnmount = await scheduledRuns();
-    await page.waitForTimeout(3000); // two and a half intervals: a live schedule would have run again
+    await new Promise((resolve) => setTimeout(resolve, 3000)); // two and a half intervals: a live schedule would have run again
     expect(await scheduledRuns()).toBe(atUnmount);
     const renders = await page.evaluate(() => (window as unknown as HarnessWindow).harness.hookRenders());
     expect(renders.some((r) => r.running)).toBe(true);
