@@ -12,7 +12,7 @@ import {
   type JournalEntry,
   type NewEvent,
 } from '../../kernel/index.js';
-import { fsyncDirectory, writeFully } from './fs-durability.js';
+import { fsyncDirectory, writeFully } from '../fs/durability.js';
 import { resolveFileJournalOptions, type FileJournalOptions, type ResolvedFileJournalOptions } from './file-journal-options.js';
 import { lockJournal, type JournalLock } from './journal-lock.js';
 import { readLines, type RawLine } from './line-reader.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, open, opendir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, open, opendir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { fsyncDirectory } from '../fs/durability.js';
 
 /**
  * The temp file a rewrite of `target` goes through: `<target>.<pid>.<random>.tmp`, in the same
@@ -13,20 +14,6 @@ export function tempPathFor(target: string): string {
 /** True for a name that {@link tempPathFor} makes for a file named `targetName`. */
 export function isTempNameOf(name: string, targetName: string): boolean {
   return name.startsWith(`${targetName}.`) && name.endsWith('.tmp');
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch (error) {
-    // Some platforms cannot fsync a directory; the rename is as durable as they make it.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw error;
-  } finally {
-    await handle?.close();
-  }
 }
 
 /**
@@ -62,7 +49,7 @@ export async function writeFileAtomically(target: string, text: string, beforeRe
     await unlink(temp).catch(() => undefined);
     throw error;
   }
-  await syncDirectory(dirname(target));
+  await fsyncDirectory(dirname(target));
 }
 
 const DEBRIS_AGE_MS = 60_000;

@@ -1,3 +1,4 @@
+/** File-system durability helpers shared by the stores that write files (token file, journal). */
 import { open, type FileHandle } from 'node:fs/promises';
 
 /**
