@@ -143,4 +143,20 @@ describe('reclaim command line', () => {
     expect(readdirSync(join(cwd, 'recovery_storage'))).toHaveLength(5);
     expect(readFileSync(join(cwd, 'recovery_tokens.json'))).toEqual(before);
   });
+
+  it('run on a terminal shows a progress bar for a long run; without one, plain lines', async () => {
+    const old = new Date(Date.now() - 5 * HOUR);
+    for (let i = 0; i < 3000; i++) {
+      const path = join(cwd, 'recovery_storage', `bulk-${i}.wav`);
+      writeFileSync(path, 'z');
+      utimesSync(path, old, old);
+    }
+    // `script` runs the command on a pseudo-terminal, as a person at a shell would.
+    const command = [process.execPath, ...TSX_IMPORT, bin, 'run'].map((a) => `'${a}'`).join(' ');
+    const tty = await new Promise<string>((done) => {
+      execFile('script', ['-qfec', command, '/dev/null'], { cwd, env: { ...process.env, ...TSX_ENV }, timeout: 60_000 }, (_e, stdout) => done(stdout));
+    });
+    expect(tty).toMatch(/reclaim \[[\u2588\u2591=\- ]*\] \d+\/\d+ deletions/);
+    expect(tty).toContain('success: 2 tokens, 3003 files');
+  });
 });
