@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserEnv, type BrowserEnv, type HarnessWindow } from './support/browser-env.js';
-import { ENGINE_LABEL } from './support/driver.js';
-import { currentEngine } from './support/launch.js';
+import { currentEngine, engineTitle } from './support/launch.js';
 import { twoTabsRace } from './support/two-tabs.js';
 
 const engine = currentEngine();
+const title = engineTitle(engine);
 let env: BrowserEnv;
 
 beforeAll(async () => {
@@ -15,7 +15,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-describe(`in ${ENGINE_LABEL[engine]}: two pages of one origin`, () => {
+describe(`in ${title}: two pages of one origin`, () => {
   it('never clean at once (Web Locks) and each sees the other’s events', async () => {
     await twoTabsRace(env, { lock: 'auto', expectKind: 'web-locks' });
   });

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startBrowserEnv, type BrowserEnv, type HarnessWindow, type RemovableApi } from './support/browser-env.js';
-import { ENGINE_LABEL, type DriverPage, type LaunchOptions } from './support/driver.js';
-import { currentEngine } from './support/launch.js';
+import type { DriverPage, LaunchOptions } from './support/driver.js';
+import { currentEngine, engineTitle } from './support/launch.js';
 import { twoTabsRace } from './support/two-tabs.js';
 import { WEBKIT_DEFAULT_FEATURES } from './support/webkit-driver.js';
 
@@ -12,7 +12,7 @@ import { WEBKIT_DEFAULT_FEATURES } from './support/webkit-driver.js';
  * (its default for the Storage API), which is the same check in an engine that truly lacks it.
  */
 const engine = currentEngine();
-const label = ENGINE_LABEL[engine];
+const label = engineTitle(engine);
 
 /** One way of being without an API: which browser to launch, what the init script removes. */
 interface Absence {

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserEnv, type BrowserEnv, type HarnessWindow } from './support/browser-env.js';
-import { ENGINE_LABEL, type DriverPage } from './support/driver.js';
-import { currentEngine } from './support/launch.js';
+import type { DriverPage } from './support/driver.js';
+import { currentEngine, engineTitle } from './support/launch.js';
 
 const engine = currentEngine();
+const title = engineTitle(engine);
 let env: BrowserEnv;
 
 beforeAll(async () => {
@@ -28,7 +29,7 @@ async function click(page: DriverPage, selector: string): Promise<void> {
   await page.evaluate((selector) => document.querySelector<HTMLButtonElement>(selector)!.click(), selector);
 }
 
-describe(`in ${ENGINE_LABEL[engine]}: the example page (useCleanup in React)`, () => {
+describe(`in ${title}: the example page (useCleanup in React)`, () => {
   it('renders live status and metrics, runs cleanup from its button, and shows other tabs’ cleanups', async () => {
     const db = `example-${Date.now().toString(36)}`;
     const page = await env.open(`/example/index.html?db=${db}`);

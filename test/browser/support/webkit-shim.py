@@ -4,6 +4,8 @@
 MiniBrowser's --automation mode keeps website data in memory, where WebKit refuses Blob values
 in IndexedDB; this browser keeps it on disk under --data-dir, as a user's browser does.
 
+`webkit-shim.py --version` prints the WebKitGTK version and exits.
+
 Arguments (passed through the session's webkitgtk:browserOptions.args):
   --data-dir=PATH      website data directory (required: the test removes it afterwards)
   --features=+A,-B     turn WebKit features on or off, as MiniBrowser's --features does; with
@@ -33,6 +35,10 @@ def parse(argv):
         sys.exit('webkit-shim: --data-dir=PATH is required')
     return data_dir, features
 
+
+if sys.argv[1:] == ['--version']:
+    print(f'{WebKit2.get_major_version()}.{WebKit2.get_minor_version()}.{WebKit2.get_micro_version()}')
+    sys.exit(0)
 
 data_dir, wanted = parse(sys.argv[1:])
 manager = WebKit2.WebsiteDataManager(base_data_directory=data_dir, base_cache_directory=os.path.join(data_dir, 'cache'))
