@@ -1,7 +1,7 @@
 import { BehaviorSubject, from, Observable, Subject, type SchedulerLike } from 'rxjs';
 import { inject, injectable, injectAll } from 'tsyringe';
 import type { Clock } from './clock.js';
-import { ReclaimError } from './errors.js';
+import { describeError, ReclaimError } from './errors.js';
 import { newEvent, type DomainEvent, type DomainEventPayloads, type NewEvent, type RunTrigger } from './events.js';
 import type { Journal } from './journal.js';
 import type { KernelConfig } from './kernel-config.js';
@@ -327,18 +327,33 @@ export class Kernel {
     return result;
   }
 
+  /**
+   * Compacts the journal once enough events were appended. The snapshot is taken in the append
+   * queue, after every earlier append, so it covers exactly the events up to `throughSeq`. A
+   * failed compaction does not fail the run that finished: it is reported as `StoreFailed` and
+   * tried again after the next run.
+   */
   async #maybeCompact(): Promise<void> {
-    if (this.#journal.compact === undefined || this.#sinceCompaction < this.#config.compactAfterEvents) return;
-    const { metrics, runHistory, usageHistory } = this.state;
-    const throughSeq = this.#journal.lastSeq;
-    const snapshot = newEvent('JournalCompacted', {
-      snapshot: { [metricsProjection.name]: metrics, [runHistoryProjection.name]: runHistory, [usageHistoryProjection.name]: usageHistory },
-      throughSeq,
+    const journal = this.#journal;
+    if (journal.compact === undefined || this.#sinceCompaction < this.#config.compactAfterEvents) return;
+    const compact = journal.compact.bind(journal);
+    const done = this.#appendQueue.then(() => {
+      const { metrics, runHistory, usageHistory } = this.state;
+      return compact(
+        newEvent('JournalCompacted', {
+          snapshot: { [metricsProjection.name]: metrics, [runHistoryProjection.name]: runHistory, [usageHistoryProjection.name]: usageHistory },
+          throughSeq: journal.lastSeq,
+        }),
+      );
     });
-    const compact = this.#journal.compact.bind(this.#journal);
-    const done = this.#appendQueue.then(() => compact(snapshot));
     this.#appendQueue = done.catch(() => undefined);
-    const event = await done;
+    let event: DomainEvent;
+    try {
+      event = await done;
+    } catch (error) {
+      await this.#emit([newEvent('StoreFailed', { operation: 'compact', ...describeError(error) })]).catch(() => undefined);
+      return;
+    }
     this.#sinceCompaction = 0;
     this.#publish([event]);
   }

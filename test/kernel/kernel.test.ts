@@ -326,4 +326,24 @@ describe('kernel', () => {
     expect(next.outcome).toBe('success');
     expect(store.files()).toHaveLength(0);
   });
+
+  it('a failed compaction does not fail the run: it is reported and tried again later', async () => {
+    class FullDiskJournal extends MemoryJournal {
+      attempts = 0;
+      override compact(): Promise<never> {
+        this.attempts += 1;
+        return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+      }
+    }
+    const journal = new FullDiskJournal(clock);
+    const kernel = createKernel({ store: sampleStore(), journal, clock, policies: builtins, config: { compactAfterEvents: 3 } });
+    const events = collect(kernel);
+    const result = await kernel.run();
+    expect(result.success).toBe(true);
+    await kernel.whenIdle();
+    expect(events.find((e) => e.type === 'StoreFailed')?.data).toEqual({ operation: 'compact', code: 'ENOSPC', message: 'ENOSPC: no space left on device' });
+    expect(kernel.getMetrics().errors).toBe(1);
+    await kernel.run({ dryRun: true });
+    expect(journal.attempts).toBe(2);
+  });
 });
