@@ -159,4 +159,24 @@ describe('reclaim command line', () => {
     expect(tty).toMatch(/reclaim \[[\u2588\u2591=\- ]*\] \d+\/\d+ deletions/);
     expect(tty).toContain('success: 2 tokens, 3003 files');
   });
+
+  it('the quick start: demo data seeded by scripts/seed-demo.ts, a dry run, then a run, on the defaults', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'reclaim-demo-'));
+    try {
+      await new Promise<void>((done, fail) =>
+        execFile(process.execPath, [...TSX_IMPORT, resolve(root, 'scripts', 'seed-demo.ts')], { cwd: fresh, env: { ...process.env, ...TSX_ENV } }, (e) => (e === null ? done() : fail(e))),
+      );
+      const dry = await reclaim(fresh, ['run', '--dry-run', '--json']);
+      expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, tokensCleaned: 6, filesCleaned: 9, success: true });
+      const real = await reclaim(fresh, ['run']);
+      expect(real.code).toBe(0);
+      expect(readdirSync(join(fresh, 'recovery_storage')).sort()).toEqual(['valid0.wav', 'valid1.wav', 'valid2.wav', 'valid3.wav', 'valid4.wav']);
+      const tokens = JSON.parse(readFileSync(join(fresh, 'recovery_tokens.json'), 'utf8')) as Record<string, unknown>;
+      // The bad entry is reported and kept, untouched.
+      expect(tokens.broken).toEqual({ token_id: 'broken', file_path: 'broken.wav', created_at: 'not a date' });
+      expect(Object.keys(tokens).sort()).toEqual(['broken', 'valid0', 'valid1', 'valid2', 'valid3', 'valid4']);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
 });
