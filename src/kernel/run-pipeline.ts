@@ -1,19 +1,4 @@
-import {
-  bufferCount,
-  concat,
-  concatMap,
-  defaultIfEmpty,
-  defer,
-  EMPTY,
-  filter,
-  from,
-  isObservable,
-  lastValueFrom,
-  map,
-  type Observable,
-  takeWhile,
-  tap,
-} from 'rxjs';
+import { bufferCount, concatMap, defaultIfEmpty, from, isObservable, lastValueFrom, Observable, takeWhile } from 'rxjs';
 import type { Clock } from './clock.js';
 import { isoUtc } from './clock.js';
 import { describeError, ReclaimError } from './errors.js';
@@ -308,18 +293,36 @@ async function runStage(args: StageArgs): Promise<StageResult> {
   const outcomes = new EventBatcher(ctx.emit, ctx.config.batchSize);
 
   const records = [...live.values()];
-  const storage$: Observable<StorageEvent> = concat(
-    from(records).pipe(map((record): StorageEvent => ({ type: 'RecordObserved', record }))),
-    from(args.rejected).pipe(map((entry): StorageEvent => ({ type: 'EntryRejected', entry }))),
-    defer(() =>
-      wantsFiles(policy) && ctx.store.scanFiles !== undefined
-        ? ctx.store.scanFiles({ pace: () => queue.pace() }).pipe(
-            filter((file) => !handledFiles.has(file.key)),
-            map((file): StorageEvent => ({ type: 'FileObserved', file })),
-          )
-        : EMPTY,
-    ),
-  ).pipe(tap((event) => ctx.observe(event)));
+  const rejectedEntries = args.rejected;
+  // Records, then rejected entries, then (for policies that observe files) the files as the
+  // scan finds them; each one published to the kernel's storage stream first. Written as one
+  // subscriber rather than a chain of operators: a scan emits one event per file.
+  const storage$ = new Observable<StorageEvent>((subscriber) => {
+    const emit = (event: StorageEvent): void => {
+      ctx.observe(event);
+      subscriber.next(event);
+    };
+    for (const record of records) {
+      if (subscriber.closed) return undefined;
+      emit({ type: 'RecordObserved', record });
+    }
+    for (const entry of rejectedEntries) {
+      if (subscriber.closed) return undefined;
+      emit({ type: 'EntryRejected', entry });
+    }
+    if (subscriber.closed) return undefined;
+    if (!wantsFiles(policy) || ctx.store.scanFiles === undefined) {
+      subscriber.complete();
+      return undefined;
+    }
+    return ctx.store.scanFiles({ pace: () => queue.pace() }).subscribe({
+      next(file) {
+        if (!handledFiles.has(file.key)) emit({ type: 'FileObserved', file });
+      },
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => subscriber.complete(),
+    });
+  });
 
   const input: PolicyInput<unknown> = {
     storage$,

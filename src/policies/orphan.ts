@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
-import { defer, EMPTY, mergeMap, type Observable, of } from 'rxjs';
-import type { Decision, ObservedFile, Policy } from '../kernel/index.js';
+import { Observable, of } from 'rxjs';
+import { assertNever, type Decision, type ObservedFile, type Policy, type StorageEvent } from '../kernel/index.js';
 
 /** Options of the orphan policy. */
 export interface OrphanOptions {
@@ -23,7 +23,8 @@ export const ORPHAN_OPTIONS_SCHEMA = {
 /** Names that are never orphans: temp and partial files, dot-files anywhere in the path. */
 export function isAlwaysKept(key: string): boolean {
   if (key.endsWith('.tmp') || key.endsWith('.part')) return true;
-  return key.split('/').some((segment) => segment.startsWith('.'));
+  // A segment starts with a dot exactly when the key does or a dot follows a slash.
+  return key.charCodeAt(0) === 46 || key.includes('/.');
 }
 
 /** Classifies one file given the references; `undefined` means nothing to say. */
@@ -60,25 +61,45 @@ export const orphanPolicy: Policy<OrphanOptions> = {
     }
     const graceMs = options.graceMinutes * 60_000;
     const excluded = options.exclude.length === 0 ? () => false : picomatch([...options.exclude], { dot: true });
-    return defer(() => {
+    // One subscriber for the whole stream (a fresh reference set per subscription): an inner
+    // observable per scanned file, as mergeMap would make, costs more than the decision itself.
+    return new Observable<Decision>((subscriber) => {
       const referenced = new Set<string>();
-      return storage$.pipe(
-        mergeMap((event) => {
-          switch (event.type) {
-            case 'RecordObserved':
-              for (const ref of event.record.refs ?? []) referenced.add(ref);
-              if (event.record.file?.key !== undefined) referenced.add(event.record.file.key);
-              return EMPTY;
-            case 'EntryRejected':
-              for (const ref of event.entry.refs ?? []) referenced.add(ref);
-              return EMPTY;
-            case 'FileObserved': {
-              const decision = classifyFile(event.file, referenced, now, graceMs, excluded);
-              return decision === undefined ? EMPTY : of(decision);
-            }
+      const hold = (refs: readonly string[] | undefined): void => {
+        if (refs !== undefined) for (const ref of refs) referenced.add(ref);
+      };
+      const observe = (event: StorageEvent): void => {
+        switch (event.type) {
+          case 'RecordObserved': {
+            hold(event.record.refs);
+            const key = event.record.file?.key;
+            if (key !== undefined) referenced.add(key);
+            return;
           }
-        }),
-      );
+          case 'EntryRejected':
+            hold(event.entry.refs);
+            return;
+          case 'FileObserved': {
+            const decision = classifyFile(event.file, referenced, now, graceMs, excluded);
+            if (decision !== undefined) subscriber.next(decision);
+            return;
+          }
+          default:
+            assertNever(event);
+        }
+      };
+      return storage$.subscribe({
+        next(event) {
+          try {
+            observe(event);
+          } catch (error) {
+            // A planner that throws fails its policy (PolicyFailed), as an operator would.
+            subscriber.error(error);
+          }
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
     });
   },
 };

@@ -19,6 +19,8 @@ export interface FolderWalkOptions {
   readonly between?: () => Promise<void>;
   /** Polled between entries; the walk ends early once it returns true. */
   readonly stopped?: () => boolean;
+  /** Told the key of each folder the walk descends into (reached without any symlink). */
+  readonly enter?: (key: string) => void;
 }
 
 /**
@@ -126,7 +128,10 @@ export async function walkFolder(root: string, visit: (entry: FolderEntry) => vo
           const stats = lstatSync(path, { throwIfNoEntry: false });
           if (stats !== undefined) {
             if (stats.isDirectory()) {
-              if (options.skipDir?.(key) !== true) pending.push({ path, prefix: `${key}/`, size: stats.size });
+              if (options.skipDir?.(key) !== true) {
+                options.enter?.(key);
+                pending.push({ path, prefix: `${key}/`, size: stats.size });
+              }
             } else {
               visit({ key, size: stats.size, mtimeMs: stats.mtimeMs, type: typeOf(stats) });
             }

@@ -2,3 +2,4 @@
 export { StorageFolder, type FileState, type StorageFolderOptions } from './storage-folder.js';
 export { StorageRoot, isPlainRelative, joinPlain } from './storage-root.js';
 export { walkFolder, type FolderEntry, type FolderWalkOptions } from './folder-walk.js';
+export { Unlinker, type UnlinkOutcome, type UnlinkerOptions } from './unlinker.js';

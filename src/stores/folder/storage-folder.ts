@@ -1,9 +1,9 @@
 import { lstatSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
 import { Observable } from 'rxjs';
 import { describeError, type ObservedFile, type RemovalResult, type ScanOptions } from '../../kernel/index.js';
-import { walkFolder } from './folder-walk.js';
+import { walkFolder, type FolderEntry } from './folder-walk.js';
 import { StorageRoot } from './storage-root.js';
+import { Unlinker, type UnlinkerOptions } from './unlinker.js';
 
 /** How to open a {@link StorageFolder}. */
 export interface StorageFolderOptions {
@@ -18,6 +18,8 @@ export interface StorageFolderOptions {
    * the next `measure()` walks the tree again. Default 300000 (5 minutes).
    */
   readonly usageMaxAgeMs?: number;
+  /** How removals are carried out; see {@link Unlinker}. */
+  readonly unlink?: UnlinkerOptions;
 }
 
 /** What is at a key right now, by `lstat`. */
@@ -38,13 +40,15 @@ export class StorageFolder {
   readonly #isReserved: (key: string) => boolean;
   readonly #chunkSize: number;
   readonly #usageMaxAgeMs: number;
-  #usage: { bytes: number; at: number } | undefined;
+  readonly #unlinker: Unlinker;
+  #usage: { bytes: number; readonly at: number } | undefined;
 
   constructor(path: string, options: StorageFolderOptions = {}) {
     this.root = new StorageRoot(path, options.cwd);
     this.#isReserved = options.isReserved ?? (() => false);
     this.#chunkSize = options.chunkSize ?? 1024;
     this.#usageMaxAgeMs = options.usageMaxAgeMs ?? 300_000;
+    this.#unlinker = new Unlinker(options.unlink);
   }
 
   /**
@@ -86,14 +90,26 @@ export class StorageFolder {
    */
   async measure(): Promise<number> {
     if (this.#usage !== undefined && Date.now() - this.#usage.at <= this.#usageMaxAgeMs) return this.#usage.bytes;
+    return this.survey(() => undefined);
+  }
+
+  /**
+   * Walks the whole tree once, as {@link measure} does, and shows every entry to `visit` on the
+   * way; the usage it finds is kept as a fresh measurement. A caller that must look at many
+   * files (the server store checking each token's file) learns their state from this one walk
+   * instead of an `lstat` per file after a walk that already made them.
+   */
+  async survey(visit: (entry: FolderEntry) => void): Promise<number> {
     const at = Date.now();
     let bytes = 0;
     await walkFolder(
       this.root.path,
       (entry) => {
         if (entry.type === 'file') bytes += entry.size;
+        visit(entry);
       },
-      { chunkSize: this.#chunkSize },
+      // Folders the walk went through are inside the root: removals there need no realpath.
+      { chunkSize: this.#chunkSize, enter: (key) => this.root.markInside(key) },
     );
     this.#usage = { bytes, at };
     return bytes;
@@ -143,27 +159,30 @@ export class StorageFolder {
     if (this.#isReserved(key)) {
       return { status: 'failed', code: 'RECLAIM_PROTECTED_PATH', message: `${key} belongs to reclaim or the token file and is never deleted`, path };
     }
-    const state = this.inspect(key);
-    switch (state.type) {
-      case 'missing':
+    if (!this.root.parentIsInside(key)) {
+      return { status: 'failed', code: 'RECLAIM_OUTSIDE_ROOT', message: `${key} is reached through a symlinked folder that leads out of the storage root; left alone`, path };
+    }
+    // lstat right before the unlink (in the same place, see Unlinker): anything but a regular
+    // file is left in place, and the size freed is the size it had.
+    const outcome = await this.#unlinker.remove(path);
+    switch (outcome.status) {
+      case 'gone':
         return { status: 'gone' };
-      case 'outside':
-        return { status: 'failed', code: 'RECLAIM_OUTSIDE_ROOT', message: `${key} is reached through a symlinked folder that leads out of the storage root; left alone`, path };
-      case 'symlink':
-      case 'folder':
-      case 'other':
-        return { status: 'failed', code: 'RECLAIM_PROTECTED_PATH', message: `${key} is a ${state.type}, not a regular file; symlinks are never followed or deleted`, path };
-      case 'file':
-        break;
+      case 'not-a-file':
+        return { status: 'failed', code: 'RECLAIM_PROTECTED_PATH', message: `${key} is a ${outcome.type}, not a regular file; symlinks are never followed or deleted`, path };
+      case 'refused':
+        return { status: 'failed', code: outcome.code, message: `cannot delete ${path}: ${outcome.message}`, path };
+      case 'deleted':
+        if (this.#usage !== undefined) this.#usage.bytes -= outcome.size;
+        return { status: 'deleted', records: 0, files: 1, bytes: outcome.size };
     }
-    try {
-      await unlink(path);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return { status: 'gone' };
-      return { status: 'failed', code: code ?? 'UNKNOWN', message: `cannot delete ${path}: ${(error as Error).message}`, path };
-    }
-    if (this.#usage !== undefined) this.#usage = { ...this.#usage, bytes: this.#usage.bytes - state.size };
-    return { status: 'deleted', records: 0, files: 1, bytes: state.size };
+  }
+
+  /**
+   * Ends a cleanup's burst of removals: a helper process started for it (see {@link Unlinker})
+   * finishes and exits. Removals after this still work.
+   */
+  settle(): void {
+    this.#unlinker.close();
   }
 }

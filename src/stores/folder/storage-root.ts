@@ -116,6 +116,15 @@ export class StorageRoot {
     return inside;
   }
 
+  /**
+   * Records that a folder was found to be inside the root by a walk from the root, which never
+   * follows a symlink: {@link parentIsInside} then needs no `realpath` for files in it. The
+   * answer is cached like any other, until {@link forget}.
+   */
+  markInside(dirKey: string): void {
+    this.#dirInside.set(dirKey, true);
+  }
+
   /** Drops cached answers (at the start of each run: folders may have changed). */
   forget(): void {
     this.#dirInside.clear();

@@ -103,7 +103,9 @@ export function readTokenEntries(document: TokenDocument): TokenEntries {
     else rejected.push(parsed.rejected);
   };
   if (document.form === 'object') {
-    for (const [id, value] of Object.entries(document.value)) add(id, value);
+    const entries = document.value as Record<string, unknown>;
+    // Keys, not Object.entries: one [key, value] array per token adds up over 100k tokens.
+    for (const id of Object.keys(entries)) add(id, entries[id]);
     return { tokens, rejected };
   }
   const firstIndex = new Map<string, number>();
@@ -147,6 +149,34 @@ export function getTokenValue(document: TokenDocument, id: string): unknown {
   return (document.value as unknown[]).find((entry) => arrayId(entry) === id);
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * True when two parsed JSON values serialise to the same text. A token entry is a flat object
+ * of strings and numbers, so it is compared key by key (same keys in the same order, values
+ * `===`), which is what comparing the texts says for such values; anything nested is compared
+ * by its text. Called once per removed token in a commit.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!isRecord(a) || !isRecord(b)) return JSON.stringify(a) === JSON.stringify(b);
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  if (keysA.length !== keysB.length) return false;
+  for (let i = 0; i < keysA.length; i += 1) {
+    const key = keysA[i] as string;
+    if (key !== keysB[i]) return false;
+    const va = a[key];
+    const vb = b[key];
+    if (va === vb) continue;
+    if ((typeof va === 'object' && va !== null) || (typeof vb === 'object' && vb !== null)) return JSON.stringify(a) === JSON.stringify(b);
+    return false;
+  }
+  return true;
+}
+
 /**
  * Removes entries by id. With an expected value, an entry is removed only when it still equals
  * what the caller saw (so a token replaced under the same id meanwhile is kept). Returns the
@@ -156,7 +186,7 @@ export function removeTokenValues(document: TokenDocument, ids: ReadonlyMap<stri
   const removed: string[] = [];
   const matches = (id: string, current: unknown): boolean => {
     const expected = ids.get(id);
-    return expected === undefined || JSON.stringify(expected) === JSON.stringify(current);
+    return expected === undefined || sameJson(expected, current);
   };
   if (document.form === 'object') {
     const value = document.value as Record<string, unknown>;

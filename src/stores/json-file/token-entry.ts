@@ -37,10 +37,32 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : String(value);
 }
 
+const PATH_FIELDS = ['file_path', 'path'] as const;
+const CREATED_FIELDS = ['created_at'] as const;
+const EXPIRY_FIELDS = ['expires_at', 'expires'] as const;
+
 function usablePath(raw: Record<string, unknown>): string | undefined {
-  for (const field of ['file_path', 'path']) {
+  for (const field of PATH_FIELDS) {
     const value = raw[field];
     if (typeof value === 'string' && value.length > 0 && !value.includes('\0')) return value;
+  }
+  return undefined;
+}
+
+function rejectEntry(id: string, value: unknown, reason: string, filePath?: string): ParsedTokenEntry {
+  return { ok: false, rejected: filePath === undefined ? { id, reason, raw: value } : { id, reason, raw: value, filePath } };
+}
+
+/**
+ * The first usable time among `fields` (epoch ms), noting each unusable one met on the way in
+ * `problems`. Runs once or twice per token, so it allocates nothing when the time is good.
+ */
+function readTime(raw: Record<string, unknown>, fields: readonly string[], problems: { list?: string[] }): number | undefined {
+  for (const field of fields) {
+    if (!Object.hasOwn(raw, field)) continue;
+    const time = parseTokenTime(raw[field]);
+    if (time.ok) return time.ms;
+    (problems.list ??= []).push(`${field} ${describe(raw[field])} ${time.problem}`);
   }
   return undefined;
 }
@@ -55,45 +77,27 @@ function usablePath(raw: Record<string, unknown>): string | undefined {
  * usable and another is not, the usable one is kept: expiry takes whichever comes first anyway.
  */
 export function parseTokenEntry(id: string, value: unknown): ParsedTokenEntry {
-  const reject = (reason: string, filePath?: string): ParsedTokenEntry => ({
-    ok: false,
-    rejected: { id, reason, raw: value, ...(filePath === undefined ? {} : { filePath }) },
-  });
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return reject(`token ${id} is ${describe(value)}, not an object; make it {"file_path": …, "created_at": …, "expires_at": …}`);
+    return rejectEntry(id, value, `token ${id} is ${describe(value)}, not an object; make it {"file_path": …, "created_at": …, "expires_at": …}`);
   }
   const raw = value as Record<string, unknown>;
   const filePath = usablePath(raw);
   if (filePath === undefined) {
     const seen = raw.file_path ?? raw.path;
     const what = seen === undefined ? 'has no file_path' : `has file_path ${describe(seen)}, not a usable path`;
-    return reject(`token ${id} ${what}; set file_path to the audio file's path`);
+    return rejectEntry(id, value, `token ${id} ${what}; set file_path to the audio file's path`);
   }
 
-  const problems: string[] = [];
-  const read = (fields: readonly string[]): number | undefined => {
-    for (const field of fields) {
-      if (!Object.hasOwn(raw, field)) continue;
-      const time = parseTokenTime(raw[field]);
-      if (time.ok) return time.ms;
-      problems.push(`${field} ${describe(raw[field])} ${time.problem}`);
-    }
-    return undefined;
-  };
-  const createdAt = read(['created_at']);
-  const expiresAt = read(['expires_at', 'expires']);
+  const problems: { list?: string[] } = {};
+  const createdAt = readTime(raw, CREATED_FIELDS, problems);
+  const expiresAt = readTime(raw, EXPIRY_FIELDS, problems);
   if (createdAt === undefined && expiresAt === undefined) {
-    const what = problems.length === 0 ? 'has neither created_at nor expires_at' : `has no usable time: ${problems.join('; ')}`;
-    return reject(`token ${id} ${what}; ${TIME_FIX} (the token is kept and never deleted until then)`, filePath);
+    const what = problems.list === undefined ? 'has neither created_at nor expires_at' : `has no usable time: ${problems.list.join('; ')}`;
+    return rejectEntry(id, value, `token ${id} ${what}; ${TIME_FIX} (the token is kept and never deleted until then)`, filePath);
   }
-  return {
-    ok: true,
-    entry: {
-      id,
-      filePath,
-      raw,
-      ...(createdAt === undefined ? {} : { createdAt }),
-      ...(expiresAt === undefined ? {} : { expiresAt }),
-    },
-  };
+  // Built field by field: spreading optional fields costs more than the rest of the entry.
+  const entry: { -readonly [K in keyof TokenEntry]: TokenEntry[K] } = { id, filePath, raw };
+  if (createdAt !== undefined) entry.createdAt = createdAt;
+  if (expiresAt !== undefined) entry.expiresAt = expiresAt;
+  return { ok: true, entry };
 }

@@ -34,7 +34,66 @@ function daysIn(year: number, month: number): number {
   return month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number);
 }
 
+/** The digit at `i`, or -1. */
+function digitAt(text: string, i: number): number {
+  const d = text.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : -1;
+}
+
+/** The number written by the digits from `i` to `end` (exclusive), or -1 if one is not a digit. */
+function digits(text: string, i: number, end: number): number {
+  let n = 0;
+  for (let k = i; k < end; k += 1) {
+    const d = digitAt(text, k);
+    if (d < 0) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * The forms writers use nearly always, `YYYY-MM-DDTHH:MM:SS[.fraction][Z]` (naive or UTC), read
+ * without a regular expression or a Date object: a token file holds one or two per token.
+ * Anything else, and anything out of range, is left to the full reader (undefined), so both
+ * paths agree on every input.
+ */
+function commonIso(text: string): number | undefined {
+  const n = text.length;
+  if (n < 19 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
+  const sep = text.charCodeAt(10);
+  if (sep !== 84 && sep !== 116 && sep !== 32) return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
+  const hour = digits(text, 11, 13);
+  const minute = digits(text, 14, 16);
+  const second = digits(text, 17, 19);
+  // Years below 100 take the full reader, which keeps them literal.
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+    return undefined;
+  }
+  let i = 19;
+  let millis = 0;
+  if (i < n && text.charCodeAt(i) === 46) {
+    i += 1;
+    const start = i;
+    while (i < n && digitAt(text, i) >= 0) {
+      if (i - start < 3) millis = millis * 10 + digitAt(text, i);
+      i += 1;
+    }
+    if (i === start) return undefined;
+    for (let k = i - start; k < 3; k += 1) millis *= 10;
+  }
+  if (i < n) {
+    const z = text.charCodeAt(i);
+    if (i !== n - 1 || (z !== 90 && z !== 122)) return undefined;
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
+}
+
 function fromIso(text: string): TokenTime {
+  const common = commonIso(text);
+  if (common !== undefined) return { ok: true, ms: common };
   const m = ISO.exec(text);
   if (m === null) return { ok: false, problem: 'is neither an ISO-8601 time nor an epoch number' };
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
