@@ -13,6 +13,7 @@ import {
   type NewEvent,
 } from '../../kernel/index.js';
 import { fsyncDirectory, writeFully } from '../fs/durability.js';
+import { isHotShape } from './hot-events.js';
 import { resolveFileJournalOptions, type FileJournalOptions, type ResolvedFileJournalOptions } from './file-journal-options.js';
 import { lockJournal, type JournalLock } from './journal-lock.js';
 import { readLines, type RawLine } from './line-reader.js';
@@ -98,53 +99,17 @@ function envelope(event: NewEvent, seq: number, at: string): DomainEvent {
 }
 
 /**
- * True when `value` is made only of what JSON carries unchanged: plain objects (own string keys)
- * and dense arrays of strings, booleans, null and finite numbers. Such a value reads back from
- * its JSON text deep-equal (a `-0` reads back as `0`, which no schema here tells apart), so
- * checking it in memory says what checking the parsed line would say.
- */
-function isPlainJson(value: unknown, depth: number): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value);
-    case 'object': {
-      if (value === null) return true;
-      if (depth > 32) return false;
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i += 1) {
-          if (!(i in value) || !isPlainJson(value[i], depth + 1)) return false;
-        }
-        return true;
-      }
-      const proto: unknown = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) return false;
-      for (const key in value) {
-        // An inherited enumerable key (a polluted prototype) or `__proto__` reads back otherwise.
-        if (!Object.hasOwn(value, key) || key === '__proto__') return false;
-        if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
-      }
-      return true;
-    }
-    default:
-      // undefined, functions, symbols and bigints do not survive JSON as they are.
-      return false;
-  }
-}
-
-/**
  * Serialises one event and checks that what a later open will read back is a valid event, so
  * that nothing is acknowledged that replay would reject (NaN, undefined, wrong shapes).
  *
- * The common case (plain data, see {@link isPlainJson}) is checked in memory: it reads back
- * unchanged, so parsing the line again would only cost time. Anything else takes the round
- * trip through the text and is checked as replay will see it.
+ * The per-item events a cleanup appends by the thousand are checked in memory (see
+ * {@link isHotShape}: for them that says what checking the parsed line would say); anything
+ * else takes the round trip through the text and is checked as replay will see it.
  */
 function serialise(event: NewEvent, seq: number, at: string, index: number): { line: string; event: DomainEvent } {
   const sequenced = envelope(event, seq, at);
-  if (isPlainJson(sequenced, 0) && checkEvent(sequenced).ok) return { line: `${JSON.stringify(sequenced)}\n`, event: sequenced };
+  // The per-item events (two per deleted file): checked in memory, written once.
+  if (isHotShape(sequenced) === true && checkEvent(sequenced).ok) return { line: `${JSON.stringify(sequenced)}\n`, event: sequenced };
   const line = JSON.stringify(sequenced);
   const check = checkEvent(JSON.parse(line));
   if (!check.ok) {

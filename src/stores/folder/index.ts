@@ -1,5 +1,5 @@
 /** The storage folder: streamed `lstat`-only scans, usage, and contained deletion of regular files. */
 export { StorageFolder, type FileState, type StorageFolderOptions } from './storage-folder.js';
-export { StorageRoot, isPlainRelative, joinPlain } from './storage-root.js';
+export { StorageRoot, isNormalAbsolute, isPlainRelative, joinPlain } from './storage-root.js';
 export { walkFolder, type FolderEntry, type FolderWalkOptions } from './folder-walk.js';
-export { Unlinker, type UnlinkOutcome, type UnlinkerOptions } from './unlinker.js';
+export { removeRegularFile, type UnlinkOutcome } from './remove-file.js';

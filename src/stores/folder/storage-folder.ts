@@ -3,7 +3,7 @@ import { Observable } from 'rxjs';
 import { describeError, type ObservedFile, type RemovalResult, type ScanOptions } from '../../kernel/index.js';
 import { walkFolder, type FolderEntry } from './folder-walk.js';
 import { StorageRoot } from './storage-root.js';
-import { Unlinker, type UnlinkerOptions } from './unlinker.js';
+import { removeRegularFile } from './remove-file.js';
 
 /** How to open a {@link StorageFolder}. */
 export interface StorageFolderOptions {
@@ -18,8 +18,6 @@ export interface StorageFolderOptions {
    * the next `measure()` walks the tree again. Default 300000 (5 minutes).
    */
   readonly usageMaxAgeMs?: number;
-  /** How removals are carried out; see {@link Unlinker}. */
-  readonly unlink?: UnlinkerOptions;
 }
 
 /** What is at a key right now, by `lstat`. */
@@ -40,7 +38,6 @@ export class StorageFolder {
   readonly #isReserved: (key: string) => boolean;
   readonly #chunkSize: number;
   readonly #usageMaxAgeMs: number;
-  readonly #unlinker: Unlinker;
   #usage: { bytes: number; readonly at: number } | undefined;
 
   constructor(path: string, options: StorageFolderOptions = {}) {
@@ -48,7 +45,6 @@ export class StorageFolder {
     this.#isReserved = options.isReserved ?? (() => false);
     this.#chunkSize = options.chunkSize ?? 1024;
     this.#usageMaxAgeMs = options.usageMaxAgeMs ?? 300_000;
-    this.#unlinker = new Unlinker(options.unlink);
   }
 
   /**
@@ -162,9 +158,9 @@ export class StorageFolder {
     if (!this.root.parentIsInside(key)) {
       return { status: 'failed', code: 'RECLAIM_OUTSIDE_ROOT', message: `${key} is reached through a symlinked folder that leads out of the storage root; left alone`, path };
     }
-    // lstat right before the unlink (in the same place, see Unlinker): anything but a regular
-    // file is left in place, and the size freed is the size it had.
-    const outcome = await this.#unlinker.remove(path);
+    // lstat right before the unlink: anything but a regular file is left in place, and the size
+    // freed is the size it had.
+    const outcome = await removeRegularFile(path);
     switch (outcome.status) {
       case 'gone':
         return { status: 'gone' };
@@ -176,13 +172,5 @@ export class StorageFolder {
         if (this.#usage !== undefined) this.#usage.bytes -= outcome.size;
         return { status: 'deleted', records: 0, files: 1, bytes: outcome.size };
     }
-  }
-
-  /**
-   * Ends a cleanup's burst of removals: a helper process started for it (see {@link Unlinker})
-   * finishes and exits. Removals after this still work.
-   */
-  settle(): void {
-    this.#unlinker.close();
   }
 }

@@ -10,7 +10,29 @@ function toKey(rel: string): string {
   return sep === '/' ? rel : rel.split(sep).join('/');
 }
 
-const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+const POSIX = sep === '/';
+
+/**
+ * True when `path` from `start` on is a plain relative path: non-empty, no leading or trailing
+ * `/`, no empty, `.` or `..` segment, no NUL. One pass over the characters: it runs several
+ * times per token for 100k tokens.
+ */
+function plainFrom(path: string, start: number): boolean {
+  const end = path.length;
+  if (end <= start) return false;
+  let segmentStart = start;
+  for (let i = start; i <= end; i += 1) {
+    const c = i === end ? 47 : path.charCodeAt(i);
+    if (c === 0) return false;
+    if (c !== 47) continue;
+    const length = i - segmentStart;
+    // Empty (leading, trailing or doubled slash), `.` or `..`.
+    if (length === 0) return false;
+    if (path.charCodeAt(segmentStart) === 46 && (length === 1 || (length === 2 && path.charCodeAt(segmentStart + 1) === 46))) return false;
+    segmentStart = i + 1;
+  }
+  return true;
+}
 
 /**
  * True for a relative path that is already normal: no `.` or `..` segment, no empty segment,
@@ -18,15 +40,7 @@ const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
  * which matters when it is done for each of 100k tokens. Always false off POSIX.
  */
 export function isPlainRelative(path: string): boolean {
-  return (
-    sep === '/' &&
-    path.length > 0 &&
-    path.charCodeAt(0) !== 47 &&
-    path.charCodeAt(path.length - 1) !== 47 &&
-    !path.includes('//') &&
-    !path.includes('\0') &&
-    !DOT_SEGMENT.test(path)
-  );
+  return POSIX && plainFrom(path, 0);
 }
 
 /** Joins a normal absolute folder and a plain relative path (see {@link isPlainRelative}). */
@@ -34,8 +48,9 @@ export function joinPlain(folder: string, plain: string): string {
   return folder === '/' ? `/${plain}` : `${folder}/${plain}`;
 }
 
-function isNormalAbsolute(path: string): boolean {
-  return path.charCodeAt(0) === 47 && (path.length === 1 || isPlainRelative(path.slice(1)));
+/** True for an absolute path that `path.resolve` would return unchanged (POSIX only). */
+export function isNormalAbsolute(path: string): boolean {
+  return POSIX && path.charCodeAt(0) === 47 && (path.length === 1 || plainFrom(path, 1));
 }
 
 /**
@@ -52,9 +67,12 @@ export class StorageRoot {
   readonly path: string;
   #real: string | undefined;
   readonly #dirInside = new Map<string, boolean>();
+  /** The root with a trailing `/`: what a key's absolute path starts with. */
+  readonly #prefix: string;
 
   constructor(path: string, cwd: string = process.cwd()) {
     this.path = resolve(cwd, path);
+    this.#prefix = this.path === '/' ? '/' : `${this.path}/`;
   }
 
   /** The root with symlinks resolved (the configured path while it does not exist). */
@@ -133,10 +151,12 @@ export class StorageRoot {
 
   /** keyOf for a normal absolute path: a prefix test against the root and its real path. */
   #keyOfNormal(absolutePath: string): string | undefined {
-    for (const base of this.path === this.realPath ? [this.path] : [this.path, this.realPath]) {
-      const prefix = base === '/' ? '/' : `${base}/`;
-      if (absolutePath.length > prefix.length && absolutePath.startsWith(prefix)) return absolutePath.slice(prefix.length);
-    }
+    const prefix = this.#prefix;
+    if (absolutePath.length > prefix.length && absolutePath.startsWith(prefix)) return absolutePath.slice(prefix.length);
+    const real = this.realPath;
+    if (real === this.path) return undefined;
+    const realPrefix = real === '/' ? '/' : `${real}/`;
+    if (absolutePath.length > realPrefix.length && absolutePath.startsWith(realPrefix)) return absolutePath.slice(realPrefix.length);
     return undefined;
   }
 

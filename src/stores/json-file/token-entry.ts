@@ -1,4 +1,4 @@
-import { parseTokenTime } from './token-time.js';
+import { parseTokenTime, tokenTimeMs } from './token-time.js';
 
 /** A token entry that reads cleanly: an id, a file path and at least one usable time. */
 export interface TokenEntry {
@@ -53,18 +53,23 @@ function rejectEntry(id: string, value: unknown, reason: string, filePath?: stri
   return { ok: false, rejected: filePath === undefined ? { id, reason, raw: value } : { id, reason, raw: value, filePath } };
 }
 
-/**
- * The first usable time among `fields` (epoch ms), noting each unusable one met on the way in
- * `problems`. Runs once or twice per token, so it allocates nothing when the time is good.
- */
-function readTime(raw: Record<string, unknown>, fields: readonly string[], problems: { list?: string[] }): number | undefined {
+/** The first usable time among `fields` (epoch ms). Runs for every token: it allocates nothing. */
+function firstTime(raw: Record<string, unknown>, fields: readonly string[]): number | undefined {
+  for (const field of fields) {
+    if (!Object.hasOwn(raw, field)) continue;
+    const ms = tokenTimeMs(raw[field]);
+    if (ms !== undefined) return ms;
+  }
+  return undefined;
+}
+
+/** Why each present field among `fields` is not a usable time (for the rejection reason). */
+function timeProblems(raw: Record<string, unknown>, fields: readonly string[], out: string[]): void {
   for (const field of fields) {
     if (!Object.hasOwn(raw, field)) continue;
     const time = parseTokenTime(raw[field]);
-    if (time.ok) return time.ms;
-    (problems.list ??= []).push(`${field} ${describe(raw[field])} ${time.problem}`);
+    if (!time.ok) out.push(`${field} ${describe(raw[field])} ${time.problem}`);
   }
-  return undefined;
 }
 
 /**
@@ -88,11 +93,13 @@ export function parseTokenEntry(id: string, value: unknown): ParsedTokenEntry {
     return rejectEntry(id, value, `token ${id} ${what}; set file_path to the audio file's path`);
   }
 
-  const problems: { list?: string[] } = {};
-  const createdAt = readTime(raw, CREATED_FIELDS, problems);
-  const expiresAt = readTime(raw, EXPIRY_FIELDS, problems);
+  const createdAt = firstTime(raw, CREATED_FIELDS);
+  const expiresAt = firstTime(raw, EXPIRY_FIELDS);
   if (createdAt === undefined && expiresAt === undefined) {
-    const what = problems.list === undefined ? 'has neither created_at nor expires_at' : `has no usable time: ${problems.list.join('; ')}`;
+    const problems: string[] = [];
+    timeProblems(raw, CREATED_FIELDS, problems);
+    timeProblems(raw, EXPIRY_FIELDS, problems);
+    const what = problems.length === 0 ? 'has neither created_at nor expires_at' : `has no usable time: ${problems.join('; ')}`;
     return rejectEntry(id, value, `token ${id} ${what}; ${TIME_FIX} (the token is kept and never deleted until then)`, filePath);
   }
   // Built field by field: spreading optional fields costs more than the rest of the entry.

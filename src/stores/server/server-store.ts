@@ -11,7 +11,7 @@ import type {
   Target,
   Usage,
 } from '../../kernel/index.js';
-import { StorageFolder, type FileState, type FolderEntry, type UnlinkerOptions } from '../folder/index.js';
+import { StorageFolder, type FileState, type FolderEntry } from '../folder/index.js';
 import { TokenFile, type NewToken, type TokenEntry, type TokenLockOptions } from '../json-file/index.js';
 import { ReservedKeys } from './reserved-keys.js';
 import { resolveTokenPath, type ResolvedTokenPath, type TokenPathContext } from './token-paths.js';
@@ -39,8 +39,6 @@ export interface ServerStoreOptions {
   readonly usageMaxAgeMs?: number;
   /** Clock for `created_at` of tokens added through this store. Default `Date.now`. */
   readonly now?: () => number;
-  /** How files are removed (a helper process for large cleanups); see `Unlinker`. */
-  readonly unlink?: UnlinkerOptions;
 }
 
 /** What the store remembers of a token between `loadRecords()` and its removal. */
@@ -55,8 +53,8 @@ const YIELD_EVERY = 4096;
 const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** What the walk saw at a key, as `StorageFolder.inspect` would say it; undefined when not seen. */
-function stateOf(entry: FolderEntry | null | undefined): FileState | undefined {
-  if (entry === null || entry === undefined) return undefined;
+function stateOf(entry: FolderEntry | undefined): FileState | undefined {
+  if (entry === undefined) return undefined;
   return entry.type === 'file' ? { type: 'file', size: entry.size, mtimeMs: entry.mtimeMs } : { type: entry.type };
 }
 
@@ -124,7 +122,6 @@ export class ServerStore implements Store {
       isReserved: (key) => this.#reserved.has(key),
       ...(options.scanChunkSize === undefined ? {} : { chunkSize: options.scanChunkSize }),
       ...(options.usageMaxAgeMs === undefined ? {} : { usageMaxAgeMs: options.usageMaxAgeMs }),
-      ...(options.unlink === undefined ? {} : { unlink: options.unlink }),
     });
     this.#refreshReserved();
   }
@@ -146,41 +143,54 @@ export class ServerStore implements Store {
 
     const context: TokenPathContext = { root: this.folder.root, cwd: this.#cwd, tokenDir: dirname(this.tokens.path) };
     const tokens = snapshot.tokens;
-    const paths: ResolvedTokenPath[] = new Array<ResolvedTokenPath>(tokens.length);
-    // The keys of the tokens' own files, to be filled in by the walk below.
-    const seen = new Map<string, FolderEntry | null>();
-    for (let i = 0; i < tokens.length; i += 1) {
+    const count = tokens.length;
+    const paths: ResolvedTokenPath[] = new Array<ResolvedTokenPath>(count);
+    // Each distinct key of a token's own file gets a slot; the walk below fills the slots.
+    const slotOfKey = new Map<string, number>();
+    const slotOfToken = new Int32Array(count).fill(-1);
+    for (let i = 0; i < count; i += 1) {
       const resolved = resolveTokenPath((tokens[i] as TokenEntry).filePath, context);
       paths[i] = resolved;
-      if (resolved.key !== undefined) seen.set(resolved.key, null);
+      if (resolved.key !== undefined) {
+        let slot = slotOfKey.get(resolved.key);
+        if (slot === undefined) {
+          slot = slotOfKey.size;
+          slotOfKey.set(resolved.key, slot);
+        }
+        slotOfToken[i] = slot;
+      }
       if ((i + 1) % YIELD_EVERY === 0) await immediate();
     }
     // One walk measures usage (measure() then needs no walk of its own) and sees every token's
     // file on the way: an lstat per token after it would repeat what the walk just did.
-    const rank = new Map<string, number>();
+    const seen = new Array<FolderEntry | undefined>(slotOfKey.size);
+    const rankOfSlot = new Float64Array(slotOfKey.size).fill(slotOfKey.size);
+    let met = 0;
     await this.folder.survey((entry) => {
-      if (seen.has(entry.key)) {
-        seen.set(entry.key, entry);
-        rank.set(entry.key, rank.size);
+      const slot = slotOfKey.get(entry.key);
+      if (slot !== undefined) {
+        seen[slot] = entry;
+        rankOfSlot[slot] = met;
+        met += 1;
       }
     });
     // Records come in the order the walk met their files (then those without one, as in the
     // file): deletions follow the folder, one directory after the other, which a file system
-    // does faster than the same deletions in token-file order.
-    const order = Array.from(tokens.keys());
-    const rankOf = (i: number): number => {
-      const key = (paths[i] as ResolvedTokenPath).key;
-      return (key === undefined ? undefined : rank.get(key)) ?? Number.MAX_SAFE_INTEGER;
-    };
-    const ranks = Float64Array.from(order, rankOf);
-    order.sort((a, b) => (ranks[a] as number) - (ranks[b] as number) || a - b);
-    const records: StoredRecord[] = new Array<StoredRecord>(tokens.length);
-    for (let n = 0; n < order.length; n += 1) {
-      const i = order[n] as number;
+    // does faster than the same deletions in token-file order. Sorted as numbers
+    // (rank × count + index), which a typed array sorts natively.
+    const order = new Float64Array(count);
+    for (let i = 0; i < count; i += 1) {
+      const slot = slotOfToken[i] as number;
+      order[i] = (slot < 0 ? slotOfKey.size : (rankOfSlot[slot] as number)) * count + i;
+    }
+    order.sort();
+    const records: StoredRecord[] = new Array<StoredRecord>(count);
+    for (let n = 0; n < count; n += 1) {
+      const i = (order[n] as number) % count;
       const resolved = paths[i] as ResolvedTokenPath;
-      const key = resolved.key;
+      const slot = slotOfToken[i] as number;
       // Not seen by the walk: missing, a folder, under a symlinked folder, or not a plain key.
-      const state = key === undefined ? undefined : stateOf(seen.get(key)) ?? this.folder.inspect(key);
+      const state = slot < 0 ? undefined : (stateOf(seen[slot]) ?? this.folder.inspect(resolved.key as string));
       records[n] = this.#toRecord(tokens[i] as TokenEntry, resolved, state);
     }
     const rejected: RejectedEntry[] = snapshot.rejected.map((entry) => {
@@ -199,9 +209,9 @@ export class ServerStore implements Store {
     return { usedBytes: await this.folder.measure(), limitBytes: this.#limitBytes };
   }
 
-  async remove(target: Target): Promise<RemovalResult> {
-    if (!this.#loaded) await this.loadRecords();
-    return target.kind === 'file' ? this.#removeFile(target.path) : this.#removeToken(target.id, target.file);
+  remove(target: Target): Promise<RemovalResult> {
+    const remove = (): Promise<RemovalResult> => (target.kind === 'file' ? this.#removeFile(target.path) : this.#removeToken(target.id, target.file));
+    return this.#loaded ? remove() : this.loadRecords().then(remove);
   }
 
   /**
@@ -210,8 +220,6 @@ export class ServerStore implements Store {
    * On failure (lock timeout, file turned unreadable) the queue is kept for the next commit.
    */
   async commit(): Promise<void> {
-    // A stage's removals are over: let a helper process started for them go.
-    this.folder.settle();
     if (this.#pending.size === 0) return;
     const batch = new Map(this.#pending);
     await this.tokens.removeTokens(batch);
@@ -220,7 +228,6 @@ export class ServerStore implements Store {
 
   /** Commits what is still queued. */
   async close(): Promise<void> {
-    this.folder.settle();
     await this.commit();
   }
 
@@ -311,7 +318,9 @@ export class ServerStore implements Store {
   #liveHolder(key: string, except?: string): string | undefined {
     const holders = this.#holders.get(key);
     if (holders === undefined) return undefined;
-    for (const id of typeof holders === 'string' ? [holders] : holders) {
+    // Nearly every key has one holder: no array is made for it (this runs per deletion).
+    if (typeof holders === 'string') return holders !== except && !this.#removed.has(holders) ? holders : undefined;
+    for (const id of holders) {
       if (id !== except && !this.#removed.has(id)) return id;
     }
     return undefined;

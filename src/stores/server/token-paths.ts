@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { isPlainRelative, joinPlain, type StorageRoot } from '../folder/index.js';
+import { isNormalAbsolute, isPlainRelative, joinPlain, type StorageRoot } from '../folder/index.js';
 
 /** Where a token's `file_path` leads. */
 export interface ResolvedTokenPath {
@@ -29,18 +29,19 @@ export interface TokenPathContext {
  */
 export function resolveTokenPath(filePath: string, context: TokenPathContext): ResolvedTokenPath {
   const { root } = context;
-  // Plain relative paths (the common case) are joined by hand: path.resolve per token is slow.
-  const plain = isPlainRelative(filePath);
-  const against = (base: string): string => (plain ? joinPlain(base, filePath) : resolve(base, filePath));
-  const absolute = isAbsolute(filePath) ? resolve(filePath) : against(root.path);
-  const key = root.keyOf(absolute);
-  const refs = new Set<string>();
-  if (key !== undefined) refs.add(key);
-  if (!isAbsolute(filePath)) {
-    for (const base of [context.cwd, context.tokenDir]) {
-      const alt = root.keyOf(against(base));
-      if (alt !== undefined) refs.add(alt);
-    }
+  // Normal paths (the common case) are joined by hand: path.resolve per token is slow.
+  if (isAbsolute(filePath)) {
+    const absolute = isNormalAbsolute(filePath) ? filePath : resolve(filePath);
+    const key = root.keyOf(absolute);
+    return key === undefined ? { absolute, refs: [] } : { absolute, key, refs: [key] };
   }
-  return { absolute, refs: [...refs], ...(key === undefined ? {} : { key }) };
+  const plain = isPlainRelative(filePath);
+  const absolute = plain ? joinPlain(root.path, filePath) : resolve(root.path, filePath);
+  const key = root.keyOf(absolute);
+  const refs: string[] = key === undefined ? [] : [key];
+  for (const base of [context.cwd, context.tokenDir]) {
+    const alt = root.keyOf(plain ? joinPlain(base, filePath) : resolve(base, filePath));
+    if (alt !== undefined && !refs.includes(alt)) refs.push(alt);
+  }
+  return key === undefined ? { absolute, refs } : { absolute, key, refs };
 }

@@ -6,7 +6,7 @@ import { join, relative, resolve } from 'node:path';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isReclaimError, type ObservedFile } from '../../../src/kernel/index.js';
-import { StorageFolder, StorageRoot } from '../../../src/stores/folder/index.js';
+import { isNormalAbsolute, isPlainRelative, removeRegularFile, StorageFolder, StorageRoot, type UnlinkOutcome } from '../../../src/stores/folder/index.js';
 import { lockFile, sandbox, unlockFile, type Sandbox } from './helpers.js';
 
 let box: Sandbox;
@@ -133,6 +133,60 @@ describe('StorageFolder removal', () => {
     } finally {
       unlockFile(path);
     }
+  });
+});
+
+describe('removeRegularFile', () => {
+  it('deletes regular files only, says what it met otherwise, and frees what a file held', async () => {
+    const files = [box.file('a.wav', 10), box.file('b.wav', 3000), box.file('deep/c.wav', 0)];
+    symlinkSync(join(outside, 'precious.wav'), join(box.root, 'link.wav'));
+    mkdirSync(join(box.root, 'folder'));
+    execFileSync('mkfifo', [join(box.root, 'pipe')]);
+    const stuck = box.file('stuck.wav', 5);
+    lockFile(stuck);
+    try {
+      const outcomes: UnlinkOutcome[] = [];
+      // a.wav again at the end: by then it is gone; so is anything under a file.
+      for (const path of [...files, ...['link.wav', 'folder', 'pipe', 'missing.wav', 'a.wav/x', 'stuck.wav', 'a.wav'].map((n) => join(box.root, n))]) {
+        outcomes.push(await removeRegularFile(path));
+      }
+      expect(outcomes.slice(0, 3)).toEqual([
+        { status: 'deleted', size: 10 },
+        { status: 'deleted', size: 3000 },
+        { status: 'deleted', size: 0 },
+      ]);
+      expect(outcomes.slice(3, 6)).toEqual([
+        { status: 'not-a-file', type: 'symlink' },
+        { status: 'not-a-file', type: 'folder' },
+        { status: 'not-a-file', type: 'other' },
+      ]);
+      expect(outcomes[6]).toEqual({ status: 'gone' });
+      expect(outcomes[7]).toEqual({ status: 'gone' });
+      expect(outcomes[8]).toMatchObject({ status: 'refused', code: 'EPERM' });
+      expect(outcomes[9]).toEqual({ status: 'gone' });
+      expect(existsSync(join(outside, 'precious.wav'))).toBe(true);
+      expect(existsSync(join(box.root, 'link.wav'))).toBe(true);
+      expect(existsSync(stuck)).toBe(true);
+    } finally {
+      unlockFile(stuck);
+    }
+  });
+});
+
+describe('plain paths (property)', () => {
+  // The definitions the one-pass checks must agree with.
+  const plainReference = (path: string): boolean =>
+    path.length > 0 && !path.startsWith('/') && !path.endsWith('/') && !path.includes('//') && !path.includes('\0') && !/(?:^|\/)\.\.?(?:\/|$)/.test(path);
+  it('recognises plain relative and normal absolute paths exactly', () => {
+    const text = fc.array(fc.constantFrom('a', '.', '/', '\0', '..', 'é', ' '), { maxLength: 8 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, (path) => {
+        expect(isPlainRelative(path)).toBe(plainReference(path));
+        expect(isNormalAbsolute(path)).toBe(path.startsWith('/') && (path === '/' || plainReference(path.slice(1))));
+        if (isNormalAbsolute(path)) expect(resolve(path)).toBe(path);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 

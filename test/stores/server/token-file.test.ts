@@ -10,7 +10,7 @@ import {
   TokenFile,
   type TokenDocument,
 } from '../../../src/stores/json-file/index.js';
-import { removeTokenValues } from '../../../src/stores/json-file/token-document.js';
+import { removeTokenValues, sameJson } from '../../../src/stores/json-file/token-document.js';
 import { sandbox, type Sandbox } from './helpers.js';
 
 const AT = Date.UTC(2025, 8, 7, 2, 21, 7, 123);
@@ -230,4 +230,22 @@ describe('token documents (properties)', () => {
       { numRuns: 300 },
     );
   });
+
+  it('tells entries apart exactly when their JSON texts differ (the check a commit makes per token)', () => {
+    const value = fc.jsonValue();
+    // Pairs that are often equal or nearly so: the same value parsed twice, keys reordered, one value changed.
+    const pair = fc.oneof(
+      fc.tuple(value, value),
+      value.map((v) => [v, JSON.parse(JSON.stringify(v)) as unknown] as const),
+      fc.dictionary(fc.string(), value).map((o) => [o, Object.fromEntries(Object.entries(o).reverse())] as const),
+      fc.tuple(fc.dictionary(fc.string(), value), fc.string(), value).map(([o, k, v]) => [o, { ...o, [k]: v }] as const),
+    );
+    fc.assert(
+      fc.property(pair, ([a, b]) => {
+        expect(sameJson(a, b)).toBe(JSON.stringify(a) === JSON.stringify(b));
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
+

@@ -77,4 +77,32 @@ describe('token times', () => {
     expect(new Date(ms(EPOCH_SECONDS_LIMIT - 1) as number).getUTCFullYear()).toBe(5138);
     expect(new Date(ms(EPOCH_SECONDS_LIMIT) as number).getUTCFullYear()).toBe(1973);
   });
+
+  it('reads the common naive and Z forms as the general reader does, valid or not', () => {
+    // Naive and Z times take a fast reader; with an explicit +00:00 the same instant takes the
+    // general one. Both must agree on every input, in range or not.
+    const d = (n: number) => fc.stringMatching(new RegExp(`^\\d{${n}}$`));
+    const form = fc.record({
+      year: fc.oneof(d(4), fc.constantFrom('0000', '0099', '0100', '2024', '9999')),
+      month: fc.oneof(d(2), fc.constantFrom('00', '01', '02', '12', '13')),
+      day: fc.oneof(d(2), fc.constantFrom('00', '28', '29', '30', '31', '32')),
+      sep: fc.constantFrom('T', 't', ' '),
+      hour: fc.oneof(d(2), fc.constantFrom('00', '23', '24')),
+      minute: fc.oneof(d(2), fc.constantFrom('59', '60')),
+      second: fc.oneof(d(2), fc.constantFrom('59', '60')),
+      fraction: fc.oneof(fc.constant(''), fc.stringMatching(/^\.\d{1,9}$/), fc.constantFrom('.', ',5')),
+    });
+    fc.assert(
+      fc.property(form, fc.constantFrom('', 'Z', 'z'), (f, zone) => {
+        const text = `${f.year}-${f.month}-${f.day}${f.sep}${f.hour}:${f.minute}:${f.second}${f.fraction}`;
+        const general = parseTokenTime(`${text}+00:00`);
+        const common = parseTokenTime(`${text}${zone}`);
+        expect(common.ok).toBe(general.ok);
+        if (common.ok && general.ok) expect(common.ms).toBe(general.ms);
+        if (!common.ok && !general.ok) expect(common.problem).toBe(general.problem);
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
+
