@@ -4,6 +4,7 @@
  * cost, the emergency planner and the token file. Prints a table of medians with the ratios
  * and writes every figure to bench/results/. See `npm run bench -- --help`.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,12 +80,24 @@ async function syncFolder(path: string): Promise<void> {
   await run('sync', ['-f', path], { quiet: true });
 }
 
+/** A data set on disk and what it is expected to become. */
+interface DataSet {
+  readonly spec: DatasetSpec;
+  readonly paths: DatasetPaths;
+  readonly expected: Expectation;
+  /** True after a cleanup ran on it and before it was restored. */
+  dirty: boolean;
+}
+
 class Bench {
   readonly results: BenchResults;
   readonly #options: BenchOptions;
+  readonly #started = performance.now();
+  readonly #budgetMs: number;
 
   constructor(options: BenchOptions) {
     this.#options = options;
+    this.#budgetMs = options.budgetMinutes === 0 ? Number.POSITIVE_INFINITY : options.budgetMinutes * 60_000;
     this.results = {
       startedAt: new Date().toISOString(),
       finishedAt: '',
@@ -96,22 +109,36 @@ class Bench {
       pipeline: [],
       emergency: [],
       tokenFile: [],
+      cleanupReps: [],
       load: loads,
     };
   }
 
   async all(): Promise<void> {
     const { sections } = this.#options;
+    let first = true;
     for (const files of this.#options.files) {
-      if (sections.includes('scan') || sections.includes('cleanup')) {
-        for (const layout of this.#options.layouts) await this.#onDisk(files, layout);
+      const onDisk = sections.includes('scan') || sections.includes('cleanup');
+      const sets = onDisk ? this.#options.layouts.map((layout) => this.#generate(files, layout)) : [];
+      try {
+        if (sections.includes('scan')) for (const set of sets) await this.#scan(set.spec, set.paths);
+        if (sections.includes('pipeline')) await this.#pipeline(files);
+        if (first) await this.#inMemory();
+        first = false;
+        if (sections.includes('cleanup')) await this.#cleanup(sets);
+      } finally {
+        if (!this.#options.keep) for (const set of sets) rmSync(set.paths.dir, { recursive: true, force: true });
       }
-      if (sections.includes('pipeline')) await this.#pipeline(files);
     }
+  }
+
+  /** The sections that need no data on disk: the emergency planner and the token file. */
+  async #inMemory(): Promise<void> {
+    const { sections, seed } = this.#options;
     if (sections.includes('emergency')) {
       for (const tokens of [100_000, 1_000_000]) {
         log(`emergency planner on ${tokens} tokens`);
-        const out = probeOutput(await measure(process.execPath, [node('emergency'), String(tokens), String(this.#options.seed), '5']), 'emergency');
+        const out = probeOutput(await measure(process.execPath, [node('emergency'), String(tokens), String(seed), '3']), 'emergency');
         this.results.emergency.push({ tokens, evicted: out.evicted as number, planMs: out.planMs as number, selectMs: out.selectMs as number, maxRssKiB: out.maxRssKiB as number });
       }
     }
@@ -122,7 +149,7 @@ class Bench {
     return { files, tokens: tokensFor(this.#options, files), seed: this.#options.seed, layout, nowMs: Date.now() };
   }
 
-  async #onDisk(files: number, layout: Layout): Promise<void> {
+  #generate(files: number, layout: Layout): DataSet {
     const spec = this.#spec(files, layout);
     const expected = expectation(spec);
     const dir = join(this.#options.dir, `${layout}-${files}`);
@@ -130,16 +157,11 @@ class Bench {
     log(`generating ${files} files (${layout}, ${spec.tokens} tokens) in ${dir}`);
     const started = performance.now();
     const paths = generate(spec, dir, (done) => log(`  ${done} files written`));
-    await syncFolder(paths.storage);
+    execFileSync('sync', ['-f', paths.storage]);
     const generateMs = performance.now() - started;
     this.results.datasets.push({ files, tokens: spec.tokens, layout, expected, generateMs });
     log(`generated in ${(generateMs / 1000).toFixed(1)} s; ${expected.oldFiles} files are past the cutoff`);
-    try {
-      if (this.#options.sections.includes('scan')) await this.#scan(spec, paths);
-      if (this.#options.sections.includes('cleanup')) await this.#cleanup(spec, paths, expected);
-    } finally {
-      if (!this.#options.keep) rmSync(dir, { recursive: true, force: true });
-    }
+    return { spec, paths, expected, dirty: false };
   }
 
   async #scan(spec: DatasetSpec, paths: DatasetPaths): Promise<void> {
@@ -161,43 +183,76 @@ class Bench {
     if (tool === 'find') {
       const m = await measure('find', [paths.storage, '-type', 'f', '-printf', '%s %T@\n'], { discardStdout: true });
       if (m.code !== 0) throw new Error(`find failed: ${m.stderr}`);
-      return { timeMs: m.wallMs, wallMs: m.wallMs, maxRssKiB: m.maxRssKiB };
+      return { timeMs: m.wallMs, wallMs: m.wallMs, maxRssKiB: m.maxRssKiB, cpuMs: m.cpuMs };
     }
     const m = await measure(process.execPath, [node('scan'), paths.storage, paths.tokenFile]);
     const out = probeOutput(m, 'reclaim scan');
     if (out.files !== files) throw new Error(`reclaim's scan saw ${String(out.files)} files, expected ${files}`);
     // The scan itself (timed inside the probe); the process wall time adds Node's start-up.
-    return { timeMs: out.scanMs as number, wallMs: m.wallMs, maxRssKiB: m.maxRssKiB };
+    return { timeMs: out.scanMs as number, wallMs: m.wallMs, maxRssKiB: m.maxRssKiB, cpuMs: m.cpuMs };
   }
 
-  async #cleanup(spec: DatasetSpec, paths: DatasetPaths, expected: Expectation): Promise<void> {
-    const reps = repsFor(this.#options, spec.files);
+  /**
+   * Full cleanups, repetition after repetition over every layout and tool (in a rotating
+   * order, so no tool always runs first after a restore), until the repetitions are done or
+   * the time budget would not hold another one.
+   */
+  async #cleanup(sets: DataSet[]): Promise<void> {
+    if (sets.length === 0) return;
+    const files = (sets[0] as DataSet).spec.files;
+    const reps = repsFor(this.#options, files);
     const tools: CleanupTool[] = [...this.#options.tools];
-    const samples = new Map<CleanupTool, Sample[]>(tools.map((t) => [t, []]));
-    let dirty = false;
+    const samples = new Map<string, Sample[]>();
+    let lastRepMs = 0;
+    let done = 0;
     for (let r = 0; r < reps; r += 1) {
-      for (let k = 0; k < tools.length; k += 1) {
-        // Rotate the order, so no tool always runs first after a restore.
-        const tool = tools[(r + k) % tools.length] as CleanupTool;
-        if (dirty) {
-          const t = performance.now();
-          restore(spec, paths);
-          await syncFolder(paths.storage);
-          log(`  restored ${expected.oldFiles} files in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      const elapsed = performance.now() - this.#started;
+      if (r > 0 && elapsed + lastRepMs > this.#budgetMs) {
+        log(`cleanup: stopping after ${r} repetition(s) to stay within the ${(this.#budgetMs / 60_000).toFixed(1)}-minute budget (--budget)`);
+        break;
+      }
+      const repStarted = performance.now();
+      for (const set of sets) {
+        for (let k = 0; k < tools.length; k += 1) {
+          const tool = tools[(r + k) % tools.length] as CleanupTool;
+          await this.#fresh(set);
+          const sample = await this.#cleanupOnce(tool, set.paths, set.expected);
+          set.dirty = true;
+          const left = countFiles(set.paths.storage);
+          if (left !== set.spec.files - set.expected.oldFiles) {
+            throw new Error(`${tool} left ${left} files; exactly ${set.spec.files - set.expected.oldFiles} (those younger than ${CUTOFF_HOURS} h) should remain`);
+          }
+          const key = `${set.spec.layout}\u0000${tool}`;
+          samples.set(key, [...(samples.get(key) ?? []), sample]);
+          log(`cleanup ${set.spec.layout} ${files} ${tool}: ${(sample.timeMs / 1000).toFixed(2)} s, CPU ${(sample.cpuMs / 1000).toFixed(2)} s, ${(sample.maxRssKiB / 1024).toFixed(0)} MiB`);
         }
-        const sample = await this.#cleanupOnce(tool, paths, expected);
-        dirty = true;
-        const left = countFiles(paths.storage);
-        if (left !== spec.files - expected.oldFiles) {
-          throw new Error(`${tool} left ${left} files; exactly ${spec.files - expected.oldFiles} (those younger than ${CUTOFF_HOURS} h) should remain`);
-        }
-        samples.get(tool)?.push(sample);
-        log(`cleanup ${spec.layout} ${spec.files} ${tool}: ${(sample.timeMs / 1000).toFixed(2)} s, ${(sample.maxRssKiB / 1024).toFixed(0)} MiB`);
+      }
+      lastRepMs = performance.now() - repStarted;
+      done = r + 1;
+    }
+    for (const set of sets) {
+      for (const tool of tools) {
+        this.results.cleanup.push({
+          files,
+          tokens: set.spec.tokens,
+          layout: set.spec.layout,
+          deleted: set.expected.oldFiles,
+          tool,
+          samples: samples.get(`${set.spec.layout}\u0000${tool}`) ?? [],
+        });
       }
     }
-    for (const tool of tools) {
-      this.results.cleanup.push({ files: spec.files, tokens: spec.tokens, layout: spec.layout, deleted: expected.oldFiles, tool, samples: samples.get(tool) ?? [] });
-    }
+    this.results.cleanupReps.push({ files, planned: reps, done });
+  }
+
+  /** Puts a data set back as generated (after a cleanup deleted its old files). */
+  async #fresh(set: DataSet): Promise<void> {
+    if (!set.dirty) return;
+    const t = performance.now();
+    restore(set.spec, set.paths);
+    await syncFolder(set.paths.storage);
+    set.dirty = false;
+    log(`  restored ${set.expected.oldFiles} files in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
 
   async #cleanupOnce(tool: CleanupTool, paths: DatasetPaths, expected: Expectation): Promise<Sample> {
@@ -240,7 +295,7 @@ class Bench {
         break;
       }
     }
-    return { timeMs: m.wallMs, wallMs: m.wallMs, maxRssKiB: m.maxRssKiB };
+    return { timeMs: m.wallMs, wallMs: m.wallMs, maxRssKiB: m.maxRssKiB, cpuMs: m.cpuMs };
   }
 
   async #pipeline(files: number): Promise<void> {
@@ -267,7 +322,7 @@ class Bench {
         rmSync(journalPath, { force: true });
         storageEvents = out.storageEvents as number;
         eventsPerSec = [...eventsPerSec, out.eventsPerSec as number];
-        samples.push({ timeMs: out.runMs as number, wallMs: m.wallMs, maxRssKiB: m.maxRssKiB });
+        samples.push({ timeMs: out.runMs as number, wallMs: m.wallMs, maxRssKiB: m.maxRssKiB, cpuMs: m.cpuMs });
         log(`pipeline ${files} (${journal} journal): ${((out.runMs as number) / 1000).toFixed(2)} s, ${Math.round(out.eventsPerSec as number)} storage events/s`);
       }
       this.results.pipeline.push({ files, tokens: spec.tokens, journal, storageEvents, eventsPerSec, samples });

@@ -21,6 +21,11 @@ export interface BenchOptions {
   readonly keep: boolean;
   /** Cleanup contenders: reclaim, find, find-remove, and reclaim@<dist folder> for another build. */
   readonly tools: readonly string[];
+  /**
+   * Minutes the whole run may take: cleanup repetitions stop early rather than run past it.
+   * 0: no limit. Default 9.5 when every size is at most 100k files, else no limit.
+   */
+  readonly budgetMinutes: number;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -34,6 +39,8 @@ export const USAGE = `npm run bench -- [options]
   --seed <n>           data set seed (default 42)
   --tools <list>       cleanup contenders (default reclaim,find,find-remove); reclaim@<dist>
                        adds another build of reclaim (e.g. a checkout's dist/) for comparison
+  --budget <minutes>   stop cleanup repetitions early to finish within this (default 9.5
+                       up to 100k files, else none; 0 for none)
   --keep               keep the data sets afterwards`;
 
 function parseCount(text: string): number {
@@ -54,6 +61,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   let seed = 42;
   let keep = false;
   let tools = ['reclaim', 'find', 'find-remove'];
+  let budget: number | null = null;
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i] as string;
     const value = (): string => {
@@ -95,6 +103,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--keep':
         keep = true;
         break;
+      case '--budget':
+        budget = Number(value());
+        if (!Number.isFinite(budget) || budget < 0) throw new Error(`--budget needs minutes (0 for no limit)\n${USAGE}`);
+        break;
       case '--tools':
         tools = value().split(',').map((t) => {
           if (!['reclaim', 'find', 'find-remove'].includes(t) && !t.startsWith('reclaim@')) throw new Error(`unknown tool ${t}\n${USAGE}`);
@@ -109,7 +121,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     }
   }
   if (files.some((n) => n < 1)) throw new Error(`--files must be positive\n${USAGE}`);
-  return { files, tokens, reps, layouts, sections, dir, seed, keep, tools };
+  const budgetMinutes = budget ?? (Math.max(...files) <= 100_000 ? 9.5 : 0);
+  return { files, tokens, reps, layouts, sections, dir, seed, keep, tools, budgetMinutes };
 }
 
 /** Tokens for a data set of `files` files. */

@@ -9,6 +9,8 @@ export interface Measured {
   readonly wallMs: number;
   /** Peak resident set size in KiB, from GNU time. */
   readonly maxRssKiB: number;
+  /** CPU time (user + system) in ms, from GNU time (children it waited for included). */
+  readonly cpuMs: number;
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
@@ -34,7 +36,7 @@ export function measure(command: string, args: readonly string[], options: Measu
   const devNull = options.discardStdout === true ? openSync('/dev/null', 'w') : undefined;
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', timeFile, command, ...args], {
+    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, command, ...args], {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['ignore', devNull ?? 'pipe', 'pipe'],
@@ -48,13 +50,16 @@ export function measure(command: string, args: readonly string[], options: Measu
       const wallMs = performance.now() - started;
       if (devNull !== undefined) closeSync(devNull);
       let maxRssKiB = Number.NaN;
+      let cpuMs = Number.NaN;
       try {
         const lines = readFileSync(timeFile, 'utf8').trim().split('\n');
-        maxRssKiB = Number(lines[lines.length - 1]);
+        const [rss, user, system] = (lines[lines.length - 1] ?? '').split(' ').map(Number);
+        maxRssKiB = rss ?? Number.NaN;
+        cpuMs = ((user ?? Number.NaN) + (system ?? Number.NaN)) * 1000;
       } catch {
         // time did not write: the command could not start; the exit code says so.
       }
-      resolve({ wallMs, maxRssKiB, code, stdout, stderr });
+      resolve({ wallMs, maxRssKiB, cpuMs, code, stdout, stderr });
     });
   });
 }

@@ -15,6 +15,8 @@ export interface Sample {
   /** Spawn to exit. */
   readonly wallMs: number;
   readonly maxRssKiB: number;
+  /** CPU time (user + system) of the process, in ms. */
+  readonly cpuMs: number;
 }
 
 export interface BenchResults {
@@ -37,11 +39,14 @@ export interface BenchResults {
     atomicWriteMs: number;
     maxRssKiB: number;
   }[];
+  /** Cleanup repetitions planned and done per size (the time budget may stop them early). */
+  readonly cleanupReps: { files: number; planned: number; done: number }[];
   readonly load: LoadReading[];
 }
 
 const time = (samples: readonly Sample[]): number => median(samples.map((s) => s.timeMs));
 const rss = (samples: readonly Sample[]): number => median(samples.map((s) => s.maxRssKiB));
+const cpu = (samples: readonly Sample[]): number => median(samples.map((s) => s.cpuMs));
 
 function find<T extends { files: number; layout?: Layout }>(rows: readonly T[], files: number, layout: Layout | undefined, pick: (row: T) => boolean): T | undefined {
   return rows.find((row) => row.files === files && (layout === undefined || row.layout === layout) && pick(row));
@@ -96,20 +101,28 @@ function cleanupTable(results: BenchResults, verdicts: Verdict[]): string | null
       const f = find(results.cleanup, files, layout, (r) => r.tool === 'find');
       const fr = find(results.cleanup, files, layout, (r) => r.tool === 'find-remove');
       const r = find(results.cleanup, files, layout, (r) => r.tool === 'reclaim');
-      if (f === undefined || fr === undefined || r === undefined) continue;
-      const vsFind = time(r.samples) / time(f.samples);
-      const faster = time(fr.samples) / time(r.samples);
-      verdicts.push({ target: `cleanup ${layout} ${count(files)}: reclaim ≤ 1.0× find -delete`, figure: `${vsFind.toFixed(2)}×`, met: vsFind <= 1.0 });
-      verdicts.push({ target: `cleanup ${layout} ${count(files)}: reclaim ≥ 1.5× faster than find-remove`, figure: `${faster.toFixed(2)}× faster`, met: faster >= 1.5 });
+      if (r === undefined) continue;
+      const t = (row: typeof r | undefined): number => (row === undefined ? Number.NaN : time(row.samples));
+      const m = (row: typeof r | undefined): number => (row === undefined ? Number.NaN : rss(row.samples));
+      const c = (row: typeof r | undefined): number => (row === undefined ? Number.NaN : cpu(row.samples));
+      if (f !== undefined) {
+        const vsFind = t(r) / t(f);
+        verdicts.push({ target: `cleanup ${layout} ${count(files)}: reclaim ≤ 1.0× find -delete`, figure: `${vsFind.toFixed(2)}×`, met: vsFind <= 1.0 });
+      }
+      if (fr !== undefined) {
+        const faster = t(fr) / t(r);
+        verdicts.push({ target: `cleanup ${layout} ${count(files)}: reclaim ≥ 1.5× faster than find-remove`, figure: `${faster.toFixed(2)}× faster`, met: faster >= 1.5 });
+      }
       rows.push([
         `${count(files)} ${layout}`,
         `${count(r.deleted)} files, ${count(r.tokens)} tokens`,
-        seconds(time(f.samples)),
-        seconds(time(fr.samples)),
-        seconds(time(r.samples)),
-        `**${ratio(time(r.samples), time(f.samples))}**`,
-        `**${ratio(time(r.samples), time(fr.samples))}**`,
-        `${mib(rss(f.samples))} / ${mib(rss(fr.samples))} / ${mib(rss(r.samples))}`,
+        seconds(t(f)),
+        seconds(t(fr)),
+        seconds(t(r)),
+        `**${ratio(t(r), t(f))}**`,
+        `**${ratio(t(r), t(fr))}**`,
+        `${mib(m(f))} / ${mib(m(fr))} / ${mib(m(r))}`,
+        `${seconds(c(f))} / ${seconds(c(fr))} / ${seconds(c(r))}`,
       ]);
     }
   }
@@ -118,14 +131,22 @@ function cleanupTable(results: BenchResults, verdicts: Verdict[]): string | null
     extra.length === 0
       ? ''
       : `\n\nOther builds:\n\n${markdownTable(
-          ['files', 'build', 'wall', 'vs find'],
+          ['files', 'build', 'wall', 'vs find', 'CPU time'],
           extra.map((r) => {
             const f = find(results.cleanup, r.files, r.layout, (x) => x.tool === 'find');
-            return [`${count(r.files)} ${r.layout}`, r.tool.slice('reclaim@'.length), seconds(time(r.samples)), f === undefined ? '–' : ratio(time(r.samples), time(f.samples))];
+            return [
+              `${count(r.files)} ${r.layout}`,
+              r.tool.slice('reclaim@'.length),
+              seconds(time(r.samples)),
+              f === undefined ? '–' : ratio(time(r.samples), time(f.samples)),
+              seconds(cpu(r.samples)),
+            ];
           }),
         )}`;
-  return `### Full cleanup (expiry + orphan: every file older than 36 h), median of ${results.cleanup[0]?.samples.length ?? 0}\n\n${markdownTable(
-    ['files', 'deleted / tokens', '`find -delete`', 'find-remove', '`reclaim run`', 'reclaim/find', 'reclaim/find-remove', 'peak RSS find / find-remove / reclaim'],
+  const short = results.cleanupReps.filter((r) => r.done < r.planned);
+  const note = short.length === 0 ? '' : ` (the time budget stopped ${short.map((r) => `${count(r.files)} at ${r.done} of ${r.planned}`).join(', ')} repetitions)`;
+  return `### Full cleanup (expiry + orphan: every file older than 36 h), median of ${results.cleanup[0]?.samples.length ?? 0}${note}\n\n${markdownTable(
+    ['files', 'deleted / tokens', '`find -delete`', 'find-remove', '`reclaim run`', 'reclaim/find', 'reclaim/find-remove', 'peak RSS find / find-remove / reclaim', 'CPU time find / find-remove / reclaim'],
     rows,
   )}${extraTable}`;
 }
