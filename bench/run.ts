@@ -271,7 +271,8 @@ class Bench {
         // storage limit the data never reaches (emergency is measured on its own).
         const dist = tool === 'reclaim' ? join(repo, 'dist') : resolve(tool.slice('reclaim@'.length));
         m = await measure(process.execPath, [
-          join(dist, 'cli', 'bin.js'),
+          // The package's `reclaim` executable (its launcher sizes the thread pool, see src/cli/reclaim.cts).
+          join(dist, 'cli', 'reclaim.cjs'),
           'run',
           '--storage-path',
           paths.storage,

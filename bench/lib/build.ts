@@ -15,7 +15,7 @@ function newest(dir: string): number {
 
 /** Runs `npm run build` when `dist/` is missing or older than `src/`. Returns whether it built. */
 export async function ensureDist(repo: string): Promise<boolean> {
-  const bin = join(repo, 'dist', 'cli', 'bin.js');
+  const bin = join(repo, 'dist', 'cli', 'reclaim.cjs');
   if (existsSync(bin) && statSync(bin).mtimeMs >= newest(join(repo, 'src'))) return false;
   await run('npm', ['run', 'build', '--silent'], { cwd: repo });
   return true;

@@ -1,5 +1,4 @@
-import { lstatSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { lstat, unlink } from 'node:fs';
 
 /** What became of one path given to {@link removeRegularFile}. */
 export type UnlinkOutcome =
@@ -11,6 +10,8 @@ export type UnlinkOutcome =
   /** The unlink was refused: `code` is the system's (`EACCES`, `EBUSY`, …). */
   | { readonly status: 'refused'; readonly code: string; readonly message: string };
 
+const GONE: UnlinkOutcome = { status: 'gone' };
+
 function typeOf(stats: { isFile(): boolean; isSymbolicLink(): boolean; isDirectory(): boolean }): 'file' | 'symlink' | 'folder' | 'other' {
   if (stats.isFile()) return 'file';
   if (stats.isSymbolicLink()) return 'symlink';
@@ -19,27 +20,26 @@ function typeOf(stats: { isFile(): boolean; isSymbolicLink(): boolean; isDirecto
 
 /**
  * Removes the regular file at an absolute path: `lstat` right before the unlink, anything but a
- * regular file left in place, and the size it had reported as freed. Never rejects. The unlink
- * goes through libuv's thread pool, so several removals in flight overlap on disks where each
- * one waits (4 at once unless `UV_THREADPOOL_SIZE` was set before the process started).
+ * regular file left in place, and the size it had reported as freed. Never rejects.
+ *
+ * Both calls go through libuv's thread pool with the callback API (no promise per call): the
+ * main thread only hands them over, and removals in flight overlap on disks where each unlink
+ * waits for the device. How many overlap is the pool's size (`UV_THREADPOOL_SIZE`, 4 unless set
+ * before the process started; the `reclaim` command sets 16).
  */
-export async function removeRegularFile(path: string): Promise<UnlinkOutcome> {
-  let stats;
-  try {
-    stats = lstatSync(path, { throwIfNoEntry: false });
-  } catch {
-    // ENOTDIR and the like: no file there.
-    return { status: 'gone' };
-  }
-  if (stats === undefined) return { status: 'gone' };
-  const type = typeOf(stats);
-  if (type !== 'file') return { status: 'not-a-file', type };
-  try {
-    await unlink(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { status: 'gone' };
-    return { status: 'refused', code: code ?? 'UNKNOWN', message: (error as Error).message };
-  }
-  return { status: 'deleted', size: stats.size };
+export function removeRegularFile(path: string): Promise<UnlinkOutcome> {
+  return new Promise((resolve) => {
+    lstat(path, (statError, stats) => {
+      // ENOENT, ENOTDIR and the like: no file there.
+      if (statError !== null) return resolve(GONE);
+      const type = typeOf(stats);
+      if (type !== 'file') return resolve({ status: 'not-a-file', type });
+      unlink(path, (error) => {
+        if (error === null) return resolve({ status: 'deleted', size: stats.size });
+        const code = error.code;
+        if (code === 'ENOENT') return resolve(GONE);
+        resolve({ status: 'refused', code: code ?? 'UNKNOWN', message: error.message });
+      });
+    });
+  });
 }

@@ -11,7 +11,10 @@ export interface StorageFolderOptions {
   readonly cwd?: string;
   /** Keys (files or folders) that belong to the stores themselves: reported `reserved`, never deleted. */
   readonly isReserved?: (key: string) => boolean;
-  /** Scan entries between yields to the event loop. Default 1024. */
+  /**
+   * Scan entries between yields to the event loop. Default 64: a chunk of synchronous `lstat`s
+   * holds up the removals the scan feeds (their callbacks cannot run), so chunks stay short.
+   */
   readonly chunkSize?: number;
   /**
    * How long a measured usage stays valid (kept current by this folder's own deletions) before
@@ -43,7 +46,7 @@ export class StorageFolder {
   constructor(path: string, options: StorageFolderOptions = {}) {
     this.root = new StorageRoot(path, options.cwd);
     this.#isReserved = options.isReserved ?? (() => false);
-    this.#chunkSize = options.chunkSize ?? 1024;
+    this.#chunkSize = options.chunkSize ?? 64;
     this.#usageMaxAgeMs = options.usageMaxAgeMs ?? 300_000;
   }
 

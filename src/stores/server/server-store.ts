@@ -33,7 +33,7 @@ export interface ServerStoreOptions {
   readonly cwd?: string;
   /** The token file lock (shared with host writers). */
   readonly lock?: TokenLockOptions;
-  /** Scan entries between yields to the event loop. Default 1024. */
+  /** Scan entries between yields to the event loop. Default 64 (see `StorageFolderOptions.chunkSize`). */
   readonly scanChunkSize?: number;
   /** How long a measured usage is trusted (kept current by this store's deletions). Default 5 minutes. */
   readonly usageMaxAgeMs?: number;
