@@ -54,6 +54,15 @@ export interface Policy<O = Record<string, unknown>> {
   readonly optionsSchema?: JsonSchema;
   /** What the policy needs scanned. Records are always given; `files` adds a storage scan. */
   readonly observes?: readonly ('records' | 'files')[];
+  /**
+   * True for a policy that may start planning while the previous policy's deletions are still
+   * running (they go on side by side). It then sees, as records, also those whose deletion is
+   * still in flight, and `usage` as last measured, before those deletions. Right for a policy
+   * that only holds records' files and decides about other files (the orphan policy); wrong for
+   * one that deletes records or reads usage. Default false: the previous stage's deletions are
+   * done, the store committed and usage re-measured before `plan` is called.
+   */
+  readonly overlapsPrevious?: boolean;
   /** Turns storage events into decisions. Must be pure: no I/O, no clock, no randomness. */
   plan(input: PolicyInput<O>): Observable<Decision>;
 }

@@ -119,7 +119,8 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
   const tally = newTally();
   const statuses: { name: string; status: PolicyRunStatus }[] = [];
   const cancelled = request.cancelled ?? (() => false);
-  let emergency: (EmergencySummary & { freedSoFar: number }) | null = null;
+  // Set as stages settle (in callbacks), so declared with a cast: TypeScript would narrow it to null.
+  let emergency = null as (EmergencySummary & { freedSoFar: number }) | null;
   let fatal: { code: string; message: string } | undefined;
   let usage: Usage | null = null;
 
@@ -167,14 +168,21 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
     await measure('start');
     // In a dry run nothing disappears, so later policies must not see what earlier ones "deleted".
     const handledFiles = new Set<string>();
-    let allFailed = ctx.policies.length > 0;
+    let allFailed: boolean = ctx.policies.length > 0;
 
+    // The settling of the stages so far (their deletions drained, the store committed, usage
+    // re-measured), in stage order. A policy that declares `overlapsPrevious` starts planning
+    // while the previous stage's deletions still run; any other waits for them.
+    let settled: Promise<void> = Promise.resolve();
     for (const { policy, options } of ctx.policies) {
+      if (policy.overlapsPrevious !== true) await settled;
       if (cancelled()) {
         statuses.push({ name: policy.name, status: 'cancelled' });
         continue;
       }
-      const stage = await runStage({
+      const entry: { name: string; status: PolicyRunStatus } = { name: policy.name, status: 'ran' };
+      statuses.push(entry);
+      const planned = await runStage({
         ctx,
         request,
         policy,
@@ -187,27 +195,31 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
         now: startedMs,
         tally,
       });
-      statuses.push({ name: policy.name, status: stage.status });
-      if (stage.status !== 'failed') allFailed = false;
-      if (stage.pressure !== null) {
-        emergency = { policy: policy.name, ...stage.pressure, freedBytes: 0, shortfallBytes: 0, freedSoFar: 0 };
-      }
-      if (emergency !== null && emergency.policy === policy.name) emergency.freedSoFar = stage.bytes;
-      if (!dryRun && store.commit !== undefined) {
-        try {
-          await store.commit();
-        } catch (error) {
-          await storeFailed('commit', error);
+      settled = settled.then(async () => {
+        const stage = await planned.settled;
+        entry.status = stage.status;
+        if (stage.status !== 'failed') allFailed = false;
+        if (stage.pressure !== null) {
+          emergency = { policy: policy.name, ...stage.pressure, freedBytes: 0, shortfallBytes: 0, freedSoFar: 0 };
         }
-      }
-      if (dryRun) {
-        const before: Usage = usage ?? { usedBytes: 0, limitBytes: null };
-        usage = { ...before, usedBytes: Math.max(0, before.usedBytes - stage.bytes) };
-        await ctx.emit([measuredEvent(policy.name, usage, runId)]);
-      } else {
-        await measure(policy.name);
-      }
+        if (emergency !== null && emergency.policy === policy.name) emergency.freedSoFar = stage.bytes;
+        if (!dryRun && store.commit !== undefined) {
+          try {
+            await store.commit();
+          } catch (error) {
+            await storeFailed('commit', error);
+          }
+        }
+        if (dryRun) {
+          const before: Usage = usage ?? { usedBytes: 0, limitBytes: null };
+          usage = { ...before, usedBytes: Math.max(0, before.usedBytes - stage.bytes) };
+          await ctx.emit([measuredEvent(policy.name, usage, runId)]);
+        } else {
+          await measure(policy.name);
+        }
+      });
     }
+    await settled;
     if (allFailed && fatal === undefined) fatal = tally.firstError;
   }
 
@@ -274,6 +286,12 @@ interface StageArgs {
   readonly tally: Tally;
 }
 
+/** A stage whose planning is over: every intent journaled and queued. */
+interface PlannedStage {
+  /** Resolves once its deletions are done and their outcomes journaled. Never rejects. */
+  readonly settled: Promise<StageResult>;
+}
+
 interface StageResult {
   readonly status: PolicyRunStatus;
   /** Bytes this stage freed (or would free, in a dry run). */
@@ -281,7 +299,12 @@ interface StageResult {
   readonly pressure: { usedBytes: number; targetBytes: number } | null;
 }
 
-async function runStage(args: StageArgs): Promise<StageResult> {
+/**
+ * Runs one policy's stage up to the end of its planning (every decision journaled, deletions
+ * queued); its deletions go on after that, and {@link PlannedStage.settled} says when they are
+ * done.
+ */
+async function runStage(args: StageArgs): Promise<PlannedStage> {
   const { ctx, request, policy, live, handledFiles, tally } = args;
   const { runId, dryRun } = request;
   const recovered = request.recovered ?? false;
@@ -355,7 +378,7 @@ async function runStage(args: StageArgs): Promise<StageResult> {
     decisions$ = planned as Observable<Decision>;
   } catch (error) {
     await policyFailed(error);
-    return { status, bytes, pressure };
+    return { settled: Promise.resolve({ status, bytes, pressure }) };
   }
 
   const settle = (decision: Extract<Decision, { kind: 'delete' }>, result: RemovalResult): void => {
@@ -490,14 +513,20 @@ async function runStage(args: StageArgs): Promise<StageResult> {
       ),
     );
   } catch (error) {
-    await queue.drained().catch(() => undefined);
-    await outcomes.flush();
-    await policyFailed(error);
-    return { status, bytes, pressure };
+    const failed = async (): Promise<StageResult> => {
+      await queue.drained().catch(() => undefined);
+      await outcomes.flush();
+      await policyFailed(error);
+      return { status, bytes, pressure };
+    };
+    return { settled: failed() };
   }
-  await queue.drained();
-  await outcomes.flush();
-  return { status, bytes, pressure };
+  const drain = async (): Promise<StageResult> => {
+    await queue.drained();
+    await outcomes.flush();
+    return { status, bytes, pressure };
+  };
+  return { settled: drain() };
 }
 
 /** Makes a run id that sorts by time and is unique enough across processes. */

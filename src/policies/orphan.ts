@@ -51,6 +51,9 @@ export const orphanPolicy: Policy<OrphanOptions> = {
   name: 'orphan',
   optionsSchema: ORPHAN_OPTIONS_SCHEMA,
   observes: ['records', 'files'],
+  // Files of records whose deletion is still in flight are held like any other record's, and
+  // usage is not read: the scan can run while the previous policy's deletions drain.
+  overlapsPrevious: true,
   plan: ({ storage$, source, now, options }): Observable<Decision> => {
     if (source.status !== 'ok') {
       const why =
