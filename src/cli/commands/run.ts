@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createCleanupService } from '../../node/index.js';
+import { createCleanupService } from '../../node/create-cleanup-service.js';
 import { EXIT, formatBytes, type CliIo } from '../cli-io.js';
 import { loadServiceConfig } from '../load-config.js';
 import { showProgress } from '../run-progress.js';

@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
 import { configError, type FieldProblem } from '../../kernel/index.js';
-import { startServer } from '../../http/serve.js';
 import { EXIT, type CliIo } from '../cli-io.js';
 import { loadServiceConfig } from '../load-config.js';
 
@@ -76,6 +75,8 @@ export function registerServeCommand(program: Command, io: CliIo = processIo()):
       }
       if (problems.length > 0) throw configError('RECLAIM_INVALID_CONFIG', 'Invalid serve options', problems);
 
+      // Loaded here: the HTTP stack (Fastify, prom-client) costs the other commands ~0.2 s of start-up.
+      const { startServer } = await import('../../http/serve.js');
       const server = await startServer({
         serviceOptions,
         host: local.host,
