@@ -2,4 +2,6 @@
 export { StorageFolder, type FileState, type StorageFolderOptions } from './storage-folder.js';
 export { StorageRoot, isNormalAbsolute, isPlainRelative, joinPlain } from './storage-root.js';
 export { walkFolder, type FolderEntry, type FolderWalkOptions } from './folder-walk.js';
+export { walkInWorker, type WorkerWalkOptions } from './walk-worker.js';
+export { isReservedKey } from './reserved-match.js';
 export { removeRegularFile, type UnlinkOutcome } from './remove-file.js';

@@ -1,7 +1,9 @@
-import { lstatSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { Observable } from 'rxjs';
 import { describeError, type ObservedFile, type RemovalResult, type ScanOptions } from '../../kernel/index.js';
-import { walkFolder, type FolderEntry } from './folder-walk.js';
+import { walkFolder, type FolderEntry, type FolderWalkOptions } from './folder-walk.js';
+import { isReservedKey } from './reserved-match.js';
+import { walkInWorker } from './walk-worker.js';
 import { StorageRoot } from './storage-root.js';
 import { removeRegularFile } from './remove-file.js';
 
@@ -9,12 +11,19 @@ import { removeRegularFile } from './remove-file.js';
 export interface StorageFolderOptions {
   /** Resolves a relative `path`. Defaults to `process.cwd()`. */
   readonly cwd?: string;
-  /** Keys (files or folders) that belong to the stores themselves: reported `reserved`, never deleted. */
-  readonly isReserved?: (key: string) => boolean;
   /**
-   * Scan entries between yields to the event loop. Default 64: a chunk of synchronous `lstat`s
-   * holds up the removals the scan feeds (their callbacks cannot run), so chunks stay short.
+   * Keys (files or folders) that belong to the stores themselves, matched as
+   * {@link isReservedKey} says: reported `reserved`, never deleted, reserved folders not walked.
+   * Asked at each walk, so it may change.
    */
+  readonly reservedKeys?: () => readonly string[];
+  /**
+   * Where walks run: `worker` on a worker thread (see {@link walkInWorker}), `thread` on this
+   * one, `auto` (default) on a worker when the root looks large (a listing of 256 KiB or more, or
+   * 64 subfolders or more), else here, where a small walk is over before a worker has started.
+   */
+  readonly walker?: 'auto' | 'worker' | 'thread';
+  /** Entries between yields to the event loop, for walks on this thread. Default 256. */
   readonly chunkSize?: number;
   /**
    * How long a measured usage stays valid (kept current by this folder's own deletions) before
@@ -38,15 +47,17 @@ export type FileState =
  */
 export class StorageFolder {
   readonly root: StorageRoot;
-  readonly #isReserved: (key: string) => boolean;
+  readonly #reservedKeys: () => readonly string[];
+  readonly #walker: 'auto' | 'worker' | 'thread';
   readonly #chunkSize: number;
   readonly #usageMaxAgeMs: number;
   #usage: { bytes: number; readonly at: number } | undefined;
 
   constructor(path: string, options: StorageFolderOptions = {}) {
     this.root = new StorageRoot(path, options.cwd);
-    this.#isReserved = options.isReserved ?? (() => false);
-    this.#chunkSize = options.chunkSize ?? 64;
+    this.#reservedKeys = options.reservedKeys ?? (() => []);
+    this.#walker = options.walker ?? 'auto';
+    this.#chunkSize = options.chunkSize ?? 256;
     this.#usageMaxAgeMs = options.usageMaxAgeMs ?? 300_000;
   }
 
@@ -59,18 +70,16 @@ export class StorageFolder {
   scan(options: ScanOptions = {}): Observable<ObservedFile> {
     return new Observable<ObservedFile>((subscriber) => {
       let stopped = false;
-      const reserved = this.#isReserved;
-      walkFolder(
-        this.root.path,
+      const reserved = this.#reservedKeys();
+      this.#walk(
         (entry) => {
-          subscriber.next(reserved(entry.key) ? { ...entry, reserved: true } : entry);
+          subscriber.next(reserved.length > 0 && isReservedKey(reserved, entry.key) ? { ...entry, reserved: true } : entry);
         },
         {
-          chunkSize: this.#chunkSize,
-          skipDir: reserved,
           stopped: () => stopped || subscriber.closed,
           ...(options.pace === undefined ? {} : { between: options.pace }),
         },
+        reserved,
       ).then(
         () => subscriber.complete(),
         (error: unknown) => subscriber.error(error),
@@ -98,21 +107,49 @@ export class StorageFolder {
    * files (the server store checking each token's file) learns their state from this one walk
    * instead of an `lstat` per file after a walk that already made them.
    */
-  async survey(visit: (entry: FolderEntry) => void): Promise<number> {
+  async survey(visit: (entry: FolderEntry) => void, options: Pick<FolderWalkOptions, 'between'> & { readonly window?: number } = {}): Promise<number> {
     const at = Date.now();
     let bytes = 0;
-    await walkFolder(
-      this.root.path,
+    await this.#walk(
       (entry) => {
         if (entry.type === 'file') bytes += entry.size;
         visit(entry);
       },
       // Folders the walk went through are inside the root: removals there need no realpath.
-      { chunkSize: this.#chunkSize, enter: (key) => this.root.markInside(key) },
+      { ...options, enter: (key) => this.root.markInside(key) },
+      // The survey looks into reserved folders too: their files count toward usage.
+      [],
     );
     this.#usage = { bytes, at };
     return bytes;
   }
+
+  /** One walk of the root, on this thread or a worker (see {@link StorageFolderOptions.walker}). */
+  #walk(
+    visit: (entry: FolderEntry) => void,
+    options: Omit<FolderWalkOptions, 'skipDir' | 'chunkSize'> & { readonly window?: number },
+    reserved: readonly string[],
+  ): Promise<void> {
+    if (this.#walker === 'worker' || (this.#walker === 'auto' && this.#looksLarge())) {
+      return walkInWorker(this.root.path, visit, { ...options, reserved });
+    }
+    return walkFolder(this.root.path, visit, {
+      ...options,
+      chunkSize: this.#chunkSize,
+      ...(reserved.length === 0 ? {} : { skipDir: (key: string) => isReservedKey(reserved, key) }),
+    });
+  }
+
+  /** True when the root's own listing is large or it has many subfolders: worth a worker. */
+  #looksLarge(): boolean {
+    try {
+      const stats = statSync(this.root.path);
+      return stats.size >= 256 * 1024 || stats.nlink >= 66;
+    } catch {
+      return false;
+    }
+  }
+
 
   /** Forgets cached usage and folder checks: the next measure walks again. Call at each run's start. */
   startOver(): void {
@@ -155,7 +192,7 @@ export class StorageFolder {
     } catch (error) {
       return { status: 'failed', ...describeError(error), path: key };
     }
-    if (this.#isReserved(key)) {
+    if (isReservedKey(this.#reservedKeys(), key)) {
       return { status: 'failed', code: 'RECLAIM_PROTECTED_PATH', message: `${key} belongs to reclaim or the token file and is never deleted`, path };
     }
     if (!this.root.parentIsInside(key)) {

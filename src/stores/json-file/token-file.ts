@@ -93,6 +93,12 @@ export class TokenFile {
   readonly #lock: TokenLockOptions;
   readonly #now: () => number;
   #lastSweep = Number.NEGATIVE_INFINITY;
+  /**
+   * The text last read or written and its parsed document, untouched since: a later read that
+   * finds exactly this text (the usual case for a cleanup's commit, moments after its load)
+   * reuses the document instead of parsing 100k entries again. Taken (cleared) by an edit.
+   */
+  #parsed: { readonly text: string; readonly document: TokenDocument } | undefined;
 
   constructor(path: string, options: TokenFileOptions = {}) {
     this.path = resolve(path);
@@ -108,7 +114,7 @@ export class TokenFile {
 
   /** Reads and sorts every entry. Safe without the lock: writers replace the file atomically. */
   async read(): Promise<TokenFileSnapshot> {
-    const current = await this.#readDocument();
+    const current = await this.#readDocument(false);
     if (current.status !== 'ok') {
       const source: SourceStatus =
         current.status === 'missing'
@@ -134,7 +140,8 @@ export class TokenFile {
       await sweepTempFiles(this.path).catch(() => 0);
     }
     return withTokenLock(this.path, this.#lock, async (lock) => {
-      const current = await this.#readDocument();
+      // The edit may change the document: it is taken from the cache, not shared with it.
+      const current = await this.#readDocument(true);
       if (current.status === 'unreadable') {
         throw new ReclaimError('RECLAIM_TOKEN_SOURCE_UNREADABLE', `Cannot write ${this.path}: ${current.reason}`, {
           details: { path: this.path },
@@ -142,7 +149,9 @@ export class TokenFile {
       }
       const { result, write } = edit(current);
       if (write === undefined) return result;
-      await writeFileAtomically(this.path, serializeTokenDocument(write), () => lock.assertHeld());
+      const text = serializeTokenDocument(write);
+      await writeFileAtomically(this.path, text, () => lock.assertHeld());
+      this.#parsed = { text, document: write };
       return result;
     });
   }
@@ -226,7 +235,13 @@ export class TokenFile {
     };
   }
 
-  async #readDocument(): Promise<Current | { readonly status: 'unreadable'; readonly reason: string }> {
+  /**
+   * Reads and parses the whole file. `take`: the caller will edit the document, so a cached one
+   * is handed over (and forgotten) rather than shared.
+   */
+  async #readDocument(take: boolean): Promise<Current | { readonly status: 'unreadable'; readonly reason: string }> {
+    const cached = this.#parsed;
+    if (take) this.#parsed = undefined;
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
@@ -235,7 +250,13 @@ export class TokenFile {
       if (code === 'ENOENT') return { status: 'missing' };
       return { status: 'unreadable', reason: `the token file ${this.path} cannot be read (${code ?? (error as Error).message})` };
     }
+    // The same text parses to the same document: comparing costs milliseconds, parsing 100k
+    // entries a few hundred.
+    if (cached !== undefined && cached.text === text) return { status: 'ok', document: cached.document };
     const parsed = parseTokenDocument(text);
-    return parsed.status === 'ok' ? parsed : { status: 'unreadable', reason: `${this.path}: ${parsed.reason}` };
+    if (parsed.status !== 'ok') return { status: 'unreadable', reason: `${this.path}: ${parsed.reason}` };
+    if (!take) this.#parsed = { text, document: parsed.document };
+    return parsed;
   }
+
 }

@@ -1,3 +1,5 @@
+import { isReservedKey } from '../folder/index.js';
+
 /**
  * A set of root-relative keys that belong to the stores themselves (the token file, the
  * journal). Each protects itself, its siblings named `<key>.<anything>` (lock directory, temp
@@ -11,15 +13,7 @@ export class ReservedKeys {
   }
 
   /** True when `key` is reserved. */
-  readonly has = (key: string): boolean => {
-    for (const reserved of this.#keys) {
-      if (key.length < reserved.length || !key.startsWith(reserved)) continue;
-      if (key.length === reserved.length) return true;
-      const next = key.charCodeAt(reserved.length);
-      if (next === 46 /* . */ || next === 47 /* / */) return true;
-    }
-    return false;
-  };
+  readonly has = (key: string): boolean => isReservedKey(this.#keys, key);
 
   /** The reserved keys themselves. */
   get keys(): readonly string[] {

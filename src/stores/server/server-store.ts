@@ -33,7 +33,9 @@ export interface ServerStoreOptions {
   readonly cwd?: string;
   /** The token file lock (shared with host writers). */
   readonly lock?: TokenLockOptions;
-  /** Scan entries between yields to the event loop. Default 64 (see `StorageFolderOptions.chunkSize`). */
+  /** Where folder walks run (see `StorageFolderOptions.walker`). Default `auto`. */
+  readonly walker?: 'auto' | 'worker' | 'thread';
+  /** Scan entries between yields to the event loop, for walks on this thread. Default 256. */
   readonly scanChunkSize?: number;
   /** How long a measured usage is trusted (kept current by this store's deletions). Default 5 minutes. */
   readonly usageMaxAgeMs?: number;
@@ -119,7 +121,8 @@ export class ServerStore implements Store {
     this.#reservedPaths = [this.tokens.path, ...(options.reservedPaths ?? []).map((p) => resolve(this.#cwd, p))];
     this.#reserved = new ReservedKeys([]);
     this.folder = new StorageFolder(resolve(this.#cwd, options.storagePath), {
-      isReserved: (key) => this.#reserved.has(key),
+      reservedKeys: () => this.#reserved.keys,
+      ...(options.walker === undefined ? {} : { walker: options.walker }),
       ...(options.scanChunkSize === undefined ? {} : { chunkSize: options.scanChunkSize }),
       ...(options.usageMaxAgeMs === undefined ? {} : { usageMaxAgeMs: options.usageMaxAgeMs }),
     });
@@ -138,8 +141,40 @@ export class ServerStore implements Store {
     this.#holders.clear();
     this.#removed.clear();
     this.#loaded = true;
-    const snapshot = await this.tokens.read();
-    if (snapshot.source.status !== 'ok') return { source: snapshot.source, records: [], rejected: [] };
+    // One walk measures usage (measure() then needs no walk of its own) and sees every token's
+    // file on the way: an lstat per token after it would repeat what the walk just did. It
+    // starts now, beside the reading of the token file (on a worker thread when the folder is
+    // large); its entries wait, after the first batch, until the tokens' keys are known.
+    let keysKnown: () => void = () => undefined;
+    const keysReady = new Promise<void>((resolve) => (keysKnown = resolve));
+    let early: FolderEntry[] | null = [];
+    let onEntry: (entry: FolderEntry) => void = () => undefined;
+    // A worker may run up to 256 batches of 512 entries ahead (about 8 MiB) while this thread
+    // parses the token file: for 100k files, the whole walk.
+    const survey = this.folder.survey((entry) => (early === null ? onEntry(entry) : early.push(entry)), { between: () => keysReady, window: 256 });
+    // Settled below in every case; until then a failure must not surface as unhandled.
+    survey.catch(() => undefined);
+    const startWalking = (visit: (entry: FolderEntry) => void): void => {
+      const before = early ?? [];
+      early = null;
+      onEntry = visit;
+      for (const entry of before) visit(entry);
+      keysKnown();
+    };
+
+    let snapshot;
+    try {
+      snapshot = await this.tokens.read();
+    } catch (error) {
+      startWalking(() => undefined);
+      await survey.catch(() => undefined);
+      throw error;
+    }
+    if (snapshot.source.status !== 'ok') {
+      startWalking(() => undefined);
+      await survey;
+      return { source: snapshot.source, records: [], rejected: [] };
+    }
 
     const context: TokenPathContext = { root: this.folder.root, cwd: this.#cwd, tokenDir: dirname(this.tokens.path) };
     const tokens = snapshot.tokens;
@@ -161,12 +196,10 @@ export class ServerStore implements Store {
       }
       if ((i + 1) % YIELD_EVERY === 0) await immediate();
     }
-    // One walk measures usage (measure() then needs no walk of its own) and sees every token's
-    // file on the way: an lstat per token after it would repeat what the walk just did.
     const seen = new Array<FolderEntry | undefined>(slotOfKey.size);
     const rankOfSlot = new Float64Array(slotOfKey.size).fill(slotOfKey.size);
     let met = 0;
-    await this.folder.survey((entry) => {
+    startWalking((entry) => {
       const slot = slotOfKey.get(entry.key);
       if (slot !== undefined) {
         seen[slot] = entry;
@@ -174,6 +207,7 @@ export class ServerStore implements Store {
         met += 1;
       }
     });
+    await survey;
     // Records come in the order the walk met their files (then those without one, as in the
     // file): deletions follow the folder, one directory after the other, which a file system
     // does faster than the same deletions in token-file order. Sorted as numbers

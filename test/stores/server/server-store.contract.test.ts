@@ -2,8 +2,8 @@ import { ServerStore } from '../../../src/stores/server/index.js';
 import { runStoreContract } from '../../contract/store-contract.js';
 import { sandbox } from './helpers.js';
 
-runStoreContract({
-  name: 'json-file (ServerStore over a token file and a storage folder)',
+for (const walker of ['thread', 'worker'] as const) runStoreContract({
+  name: `json-file (ServerStore over a token file and a storage folder, walks on a ${walker === 'thread' ? 'this thread' : 'worker thread'})`,
   capabilities: { files: true },
   async create(fixture) {
     const box = sandbox();
@@ -21,7 +21,7 @@ runStoreContract({
     }
     for (const file of fixture.files) box.file(file.key, file.size, file.mtimeMs);
     box.tokens(tokens);
-    const open = (): ServerStore => new ServerStore({ storagePath: box.root, tokenFile: box.tokenFile, limitBytes: null });
+    const open = (): ServerStore => new ServerStore({ storagePath: box.root, tokenFile: box.tokenFile, limitBytes: null, walker });
     return { store: open(), reopen: async () => open(), cleanup: async () => box.cleanup() };
   },
 });

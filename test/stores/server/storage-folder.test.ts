@@ -6,7 +6,16 @@ import { join, relative, resolve } from 'node:path';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isReclaimError, type ObservedFile } from '../../../src/kernel/index.js';
-import { isNormalAbsolute, isPlainRelative, removeRegularFile, StorageFolder, StorageRoot, type UnlinkOutcome } from '../../../src/stores/folder/index.js';
+import {
+  isNormalAbsolute,
+  isPlainRelative,
+  removeRegularFile,
+  StorageFolder,
+  StorageRoot,
+  walkFolder,
+  walkInWorker,
+  type UnlinkOutcome,
+} from '../../../src/stores/folder/index.js';
 import { lockFile, sandbox, unlockFile, type Sandbox } from './helpers.js';
 
 let box: Sandbox;
@@ -23,7 +32,7 @@ afterEach(() => {
 
 const scanAll = (folder: StorageFolder): Promise<ObservedFile[]> => lastValueFrom(folder.scan().pipe(toArray()));
 
-describe('StorageFolder scan', () => {
+describe.each(['thread', 'worker'] as const)('StorageFolder scan (%s walker)', (walker) => {
   it('streams every entry of a sharded tree with root-relative keys, lstat sizes and mtimes', async () => {
     const mtime = Date.UTC(2025, 0, 1);
     const expected = new Map<string, number>();
@@ -37,7 +46,7 @@ describe('StorageFolder scan', () => {
     symlinkSync(join(outside, 'precious.wav'), join(box.root, 'link.wav'));
     symlinkSync(outside, join(box.root, 'linkdir'));
     execFileSync('mkfifo', [join(box.root, 'pipe')]);
-    const folder = new StorageFolder(box.root, { chunkSize: 7 });
+    const folder = new StorageFolder(box.root, { walker, chunkSize: 7 });
     const files = await scanAll(folder);
     const byKey = new Map(files.map((f) => [f.key, f]));
     for (const [key, size] of expected) {
@@ -57,18 +66,19 @@ describe('StorageFolder scan', () => {
     // Big enough that the walk streams it through opendir instead of one readdir.
     expect(statSync(box.root).size).toBeGreaterThan(64 * 1024);
     let paced = 0;
-    const folder = new StorageFolder(box.root, { chunkSize: 100 });
+    const folder = new StorageFolder(box.root, { walker, chunkSize: 100 });
     const files = await lastValueFrom(
       folder.scan({ pace: () => new Promise((resolve) => setTimeout(() => ((paced += 1), resolve()), 0)) }).pipe(toArray()),
     );
     expect(files.length).toBe(3000);
     expect(new Set(files.map((f) => f.key)).size).toBe(3000);
-    expect(paced).toBeGreaterThanOrEqual(29);
+    // Paced between chunks on this thread (100 entries), between batches from a worker (512).
+    expect(paced).toBeGreaterThanOrEqual(walker === 'thread' ? 29 : 5);
   });
 
   it('stops walking when the subscriber leaves', async () => {
     for (let i = 0; i < 50; i += 1) box.file(`d${i}/x.wav`, 1);
-    const folder = new StorageFolder(box.root, { chunkSize: 1 });
+    const folder = new StorageFolder(box.root, { walker, chunkSize: 1 });
     expect((await firstValueFrom(folder.scan().pipe(take(3)).pipe(toArray()))).length).toBe(3);
   });
 
@@ -77,7 +87,7 @@ describe('StorageFolder scan', () => {
     mkdirSync(join(box.root, 'tokens.json.lock'));
     writeFileSync(join(box.root, 'tokens.json.lock', 'inner'), 'x');
     box.file('a.wav', 1);
-    const folder = new StorageFolder(box.root, { isReserved: (key) => key.startsWith('tokens.json') });
+    const folder = new StorageFolder(box.root, { walker, reservedKeys: () => ['tokens.json'] });
     const files = await scanAll(folder);
     expect(files.map((f) => [f.key, f.reserved ?? false]).sort()).toEqual([
       ['a.wav', false],
@@ -88,9 +98,50 @@ describe('StorageFolder scan', () => {
   });
 
   it('has no entries and no usage when the root does not exist yet', async () => {
-    const folder = new StorageFolder(join(box.dir, 'not-there'));
+    const folder = new StorageFolder(join(box.dir, 'not-there'), { walker });
     expect(await scanAll(folder)).toEqual([]);
     expect(await folder.measure()).toBe(0);
+  });
+
+  it('fails the scan with ENOTDIR when the root is a file, and names it', async () => {
+    box.file('plain.wav', 1);
+    const folder = new StorageFolder(join(box.root, 'plain.wav'), { walker });
+    await expect(scanAll(folder)).rejects.toMatchObject({ code: 'ENOTDIR', message: expect.stringContaining('plain.wav') });
+  });
+
+  it('counts files inside reserved folders toward usage, and keeps measuring after deletions', async () => {
+    box.file('tokens.json', 3);
+    mkdirSync(join(box.root, 'tokens.json.lock'));
+    writeFileSync(join(box.root, 'tokens.json.lock', 'inner'), 'xx');
+    box.file('a/b.wav', 5);
+    const folder = new StorageFolder(box.root, { walker, reservedKeys: () => ['tokens.json'] });
+    expect(await folder.measure()).toBe(10);
+    expect((await folder.removeFile('a/b.wav')).status).toBe('deleted');
+    expect(await folder.measure()).toBe(5);
+  });
+});
+
+describe('walkInWorker', () => {
+  it('stays paced: while the consumer holds a batch, no further entries arrive; released, every entry comes once, in walk order', async () => {
+    for (let i = 0; i < 100; i += 1) box.file(`d${i % 7}/f${i}.wav`, 1);
+    const inThread: string[] = [];
+    await walkFolder(box.root, (entry) => inThread.push(entry.key));
+    const seen: string[] = [];
+    let release: (() => void) | undefined;
+    let calls = 0;
+    const walk = walkInWorker(box.root, (entry) => seen.push(entry.key), {
+      batchSize: 10,
+      window: 2,
+      between: () => {
+        calls += 1;
+        return calls === 1 ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve();
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen).toHaveLength(10);
+    release?.();
+    await walk;
+    expect(seen).toEqual(inThread);
   });
 });
 

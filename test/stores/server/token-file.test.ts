@@ -158,6 +158,24 @@ describe('TokenFile: writing', () => {
     expect((await file.read()).tokens.map((t) => t.createdAt)).toEqual([AT]);
   });
 
+  it('a commit after a read sees an edit made in place meanwhile, even one of the same size in the same inode', async () => {
+    // The reader keeps the text it parsed to skip parsing it again; only the very same text may
+    // reuse it. An in-place edit that keeps size and inode (and may keep the mtime tick) must not.
+    box.tokens({ keep: { file_path: 'k.wav', expires_at: '2025-09-07T02:21:07Z' }, gone: { file_path: 'g.wav', created_at: CREATED } });
+    const snapshot = await file.read();
+    const before = readFileSync(file.path, 'utf8');
+    const edited = before.replace('2025-09-07T02:21:07Z', '2099-09-07T02:21:07Z');
+    expect(edited.length).toBe(before.length);
+    writeFileSync(file.path, edited);
+    const gone = snapshot.tokens.find((t) => t.id === 'gone');
+    expect(await file.removeTokens(new Map([['gone', gone?.raw]]))).toEqual(['gone']);
+    const after = await file.read();
+    expect(after.tokens.map((t) => [t.id, t.expiresAt])).toEqual([['keep', Date.UTC(2099, 8, 7, 2, 21, 7)]]);
+    // And a second commit right after its own write starts from what it wrote.
+    expect(await file.removeTokens(new Map([['keep', undefined]]))).toEqual(['keep']);
+    expect(JSON.parse(readFileSync(file.path, 'utf8'))).toEqual({});
+  });
+
   it('clears old temp files of writers that died mid-write, and only those', async () => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
     const debris = `${box.tokenFile}.${dead}.deadbeef.tmp`;

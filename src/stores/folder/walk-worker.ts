@@ -1,0 +1,149 @@
+import { Worker } from 'node:worker_threads';
+import { walkFolder, type FolderEntry, type FolderWalkOptions } from './folder-walk.js';
+import { isReservedKey } from './reserved-match.js';
+import { STEP_TYPES, walkSteps } from './walk-steps.js';
+
+/** How a walk on a worker thread proceeds, beyond {@link FolderWalkOptions}. */
+export interface WorkerWalkOptions extends Omit<FolderWalkOptions, 'skipDir' | 'chunkSize'> {
+  /**
+   * Reserved keys: folders they name (see {@link isReservedKey}) are not descended into. A
+   * predicate cannot cross threads; this list can.
+   */
+  readonly reserved?: readonly string[];
+  /** Entries per message. Default 512. */
+  readonly batchSize?: number;
+  /**
+   * Messages the worker may send ahead of the ones handled: how far the walk runs ahead of a
+   * busy or paced consumer, and so the most entries held in memory. Default 64.
+   */
+  readonly window?: number;
+}
+
+/**
+ * The worker's program: {@link walkSteps} and {@link isReservedKey} by their source text, the
+ * entries posted in batches (keys joined by NUL, sizes and mtimes as Float64Arrays, types as
+ * bytes), paced by credits in shared memory: `state[0]` is the number of batches it may still
+ * send, `state[1]` set means stop.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const walkSteps = (${walkSteps.toString()});
+const isReservedKey = (${isReservedKey.toString()});
+const { root, reserved, batchSize, state: shared } = workerData;
+const state = new Int32Array(shared);
+const skipDir = reserved.length === 0 ? undefined : (key) => isReservedKey(reserved, key);
+let keys = [], entered = [], sizes = new Float64Array(batchSize), mtimes = new Float64Array(batchSize), types = new Uint8Array(batchSize), n = 0;
+function send() {
+  while (Atomics.load(state, 0) <= 0 && Atomics.load(state, 1) === 0) Atomics.wait(state, 0, Atomics.load(state, 0), 1000);
+  if (Atomics.load(state, 1) !== 0) return false;
+  Atomics.sub(state, 0, 1);
+  const batch = { keys: keys.join('\\0'), entered, sizes: sizes.slice(0, n), mtimes: mtimes.slice(0, n), types: types.slice(0, n), count: n };
+  parentPort.postMessage(batch, [batch.sizes.buffer, batch.mtimes.buffer, batch.types.buffer]);
+  keys = []; entered = []; n = 0;
+  return true;
+}
+try {
+  let going = true;
+  for (const step of walkSteps(fs, root, skipDir)) {
+    if (step.enter) { entered.push(step.key); continue; }
+    keys.push(step.key); sizes[n] = step.size; mtimes[n] = step.mtimeMs; types[n] = step.t; n += 1;
+    if (n === batchSize && !(going = send())) break;
+  }
+  if (going && (n > 0 || entered.length > 0)) going = send();
+  if (going) parentPort.postMessage({ done: true });
+} catch (error) {
+  parentPort.postMessage({ error: { message: String(error && error.message || error), code: error && error.code } });
+}
+`;
+
+interface Batch {
+  readonly keys: string;
+  readonly entered: readonly string[];
+  readonly sizes: Float64Array;
+  readonly mtimes: Float64Array;
+  readonly types: Uint8Array;
+  readonly count: number;
+}
+
+type WorkerMessage = Batch | { readonly done: true } | { readonly error: { readonly message: string; readonly code?: string } };
+
+/**
+ * The walk of {@link walkFolder}, done on a worker thread: the `lstat` calls (the bulk of a
+ * walk's time) run beside this thread instead of on it, so a consumer here (the token file
+ * being parsed, deletions being handed to the thread pool) keeps going meanwhile. Entries
+ * arrive in batches and `visit`, `enter` and `between` are called here, in walk order, as
+ * with {@link walkFolder}; the worker stays at most `window` batches ahead. When no worker can
+ * be started, the walk runs on this thread instead.
+ */
+export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, options: WorkerWalkOptions = {}): Promise<void> {
+  const reserved = [...(options.reserved ?? [])];
+  const batchSize = options.batchSize ?? 512;
+  const window = options.window ?? 64;
+  const stopped = options.stopped ?? (() => false);
+  const onThisThread = (): Promise<void> =>
+    walkFolder(root, visit, {
+      ...options,
+      ...(reserved.length === 0 ? {} : { skipDir: (key: string) => isReservedKey(reserved, key) }),
+    });
+
+  const shared = new SharedArrayBuffer(8);
+  const state = new Int32Array(shared);
+  state[0] = window;
+  let worker: Worker;
+  try {
+    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { root, reserved, batchSize, state: shared }, stdout: false, stderr: false });
+  } catch {
+    return onThisThread();
+  }
+
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    let received = false;
+    const finish = (error?: Error): void => {
+      if (settled) return;
+      settled = true;
+      Atomics.store(state, 1, 1);
+      Atomics.notify(state, 0);
+      void worker.terminate();
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const handle = async (message: WorkerMessage): Promise<void> => {
+      if (settled) return;
+      if ('done' in message) return finish();
+      if ('error' in message) return finish(Object.assign(new Error(message.error.message), message.error.code === undefined ? {} : { code: message.error.code }));
+      for (const key of message.entered) options.enter?.(key);
+      const keys = message.keys.length === 0 ? [] : message.keys.split('\0');
+      for (let i = 0; i < message.count; i += 1) {
+        visit({ key: keys[i] as string, size: message.sizes[i] as number, mtimeMs: message.mtimes[i] as number, type: STEP_TYPES[message.types[i] as number] as FolderEntry['type'] });
+      }
+      if (stopped()) return finish();
+      await options.between?.();
+      if (stopped()) return finish();
+      Atomics.add(state, 0, 1);
+      Atomics.notify(state, 0);
+    };
+    // Batches are handled one after the other, in order, even when `between` makes one wait.
+    let queue: Promise<void> = Promise.resolve();
+    worker.on('message', (message: WorkerMessage) => {
+      received = true;
+      queue = queue.then(() => handle(message)).catch((error: unknown) => finish(error instanceof Error ? error : new Error(String(error))));
+    });
+    worker.on('error', (error) => {
+      if (settled) return;
+      if (!received) {
+        // The worker could not run at all: walk here instead.
+        settled = true;
+        void worker.terminate();
+        onThisThread().then(resolve, reject);
+        return;
+      }
+      finish(error);
+    });
+    worker.on('exit', () => {
+      // A worker that ends without its last word (killed from outside): the walk is incomplete.
+      void queue.then(() => finish(new Error(`the folder walk of ${root} stopped before it was done`)));
+    });
+  });
+}
