@@ -26,6 +26,9 @@ export interface WorkerWalkOptions extends Omit<FolderWalkOptions, 'skipDir' | '
  * send, `state[1]` set means stop.
  */
 const WORKER_SOURCE = `
+// Compilers that keep function names (esbuild's keepNames, as tsx runs it) call __name in the
+// functions' text; here names do not matter.
+var __name = (target) => target;
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const walkSteps = (${walkSteps.toString()});

@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isReclaimError, type ObservedFile } from '../../../src/kernel/index.js';
@@ -16,6 +17,7 @@ import {
   walkInWorker,
   type UnlinkOutcome,
 } from '../../../src/stores/folder/index.js';
+import { REPO_ROOT, TSX_ENV, TSX_IMPORT } from '../../support/tsx.js';
 import { lockFile, sandbox, unlockFile, type Sandbox } from './helpers.js';
 
 let box: Sandbox;
@@ -122,6 +124,17 @@ describe.each(['thread', 'worker'] as const)('StorageFolder scan (%s walker)', (
 });
 
 describe('walkInWorker', () => {
+  it('runs under tsx too, whose compiler adds name helpers to the walk function it ships to the worker', () => {
+    for (let i = 0; i < 30; i += 1) box.file(`s${i % 3}/f${i}.wav`, 1);
+    const script = `import { walkInWorker } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'src', 'stores', 'folder', 'index.ts')).href)};
+let n = 0;
+await walkInWorker(process.argv[1], () => { n += 1; });
+console.log(n);`;
+    const child = spawnSync(process.execPath, [...TSX_IMPORT, '--input-type=module', '-e', script, box.root], { env: { ...process.env, ...TSX_ENV }, encoding: 'utf8', timeout: 30_000 });
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('30');
+  });
+
   it('stays paced: while the consumer holds a batch, no further entries arrive; released, every entry comes once, in walk order', async () => {
     for (let i = 0; i < 100; i += 1) box.file(`d${i % 7}/f${i}.wav`, 1);
     const inThread: string[] = [];
