@@ -95,7 +95,8 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
   state[0] = window;
   let worker: Worker;
   try {
-    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { root, reserved, batchSize, state: shared }, stdout: false, stderr: false });
+    // No execArgv of the host (a TypeScript loader, --input-type, profiling flags): the source is plain CommonJS.
+    worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { root, reserved, batchSize, state: shared }, stdout: false, stderr: false });
   } catch {
     return onThisThread();
   }

@@ -128,9 +128,11 @@ describe('walkInWorker', () => {
     for (let i = 0; i < 30; i += 1) box.file(`s${i % 3}/f${i}.wav`, 1);
     const script = `import { walkInWorker } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'src', 'stores', 'folder', 'index.ts')).href)};
 let n = 0;
-await walkInWorker(process.argv[1], () => { n += 1; });
+await walkInWorker(process.argv[2], () => { n += 1; });
 console.log(n);`;
-    const child = spawnSync(process.execPath, [...TSX_IMPORT, '--input-type=module', '-e', script, box.root], { env: { ...process.env, ...TSX_ENV }, encoding: 'utf8', timeout: 30_000 });
+    const file = join(box.dir, 'walk.mjs');
+    writeFileSync(file, script);
+    const child = spawnSync(process.execPath, [...TSX_IMPORT, file, box.root], { env: { ...process.env, ...TSX_ENV }, encoding: 'utf8', timeout: 30_000 });
     expect(child.stderr).toBe('');
     expect(child.stdout.trim()).toBe('30');
   });
