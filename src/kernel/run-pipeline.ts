@@ -1,4 +1,4 @@
-import { bufferCount, concatMap, defaultIfEmpty, from, isObservable, lastValueFrom, Observable, takeWhile } from 'rxjs';
+import { bufferCount, concatMap, defaultIfEmpty, from, isObservable, lastValueFrom, Observable, takeWhile, tap } from 'rxjs';
 import type { Clock } from './clock.js';
 import { isoUtc } from './clock.js';
 import { describeError, ReclaimError } from './errors.js';
@@ -338,7 +338,7 @@ async function runStage(args: StageArgs): Promise<PlannedStage> {
       subscriber.complete();
       return undefined;
     }
-    return ctx.store.scanFiles({ pace: () => queue.pace() }).subscribe({
+    return ctx.store.scanFiles({ pace: () => planned.pace() }).subscribe({
       next(file) {
         if (!handledFiles.has(file.key)) emit({ type: 'FileObserved', file });
       },
@@ -440,6 +440,13 @@ async function runStage(args: StageArgs): Promise<PlannedStage> {
     },
   });
 
+  /**
+   * Back-pressure for the scan: batches of decisions waiting to be journaled (each awaits its
+   * journal write) and deletions waiting to run both hold the scan back, so memory stays bounded
+   * however many files the folder holds and however slow the journal or the disk is.
+   */
+  const planned = new PlanBacklog(() => queue.pace(), 4);
+
   /** Journals one batch: non-deletions as they are, deletions as intents (and, dry, as skips). */
   const journalBatch = async (batch: readonly Decision[]): Promise<void> => {
     const events: NewEvent[] = [];
@@ -502,7 +509,8 @@ async function runStage(args: StageArgs): Promise<PlannedStage> {
     await lastValueFrom(
       decisions$.pipe(
         bufferCount(ctx.config.batchSize),
-        concatMap((batch) => from(journalBatch(batch))),
+        tap(() => planned.enter()),
+        concatMap((batch) => from(journalBatch(batch).finally(() => planned.leave()))),
         // A cancelled run stops planning here: the scan is unsubscribed at the next batch.
         takeWhile(() => {
           if (!isCancelled()) return true;
@@ -527,6 +535,40 @@ async function runStage(args: StageArgs): Promise<PlannedStage> {
     return { status, bytes, pressure };
   };
   return { settled: drain() };
+}
+
+/**
+ * Counts batches of decisions between planning and their journal write, and holds a producer
+ * (`pace`) while more than `limit` wait, then while `next` (the deletion queue) holds it.
+ */
+class PlanBacklog {
+  readonly #next: () => Promise<void>;
+  readonly #limit: number;
+  #waiting = 0;
+  #wakers: (() => void)[] = [];
+
+  constructor(next: () => Promise<void>, limit: number) {
+    this.#next = next;
+    this.#limit = limit;
+  }
+
+  enter(): void {
+    this.#waiting += 1;
+  }
+
+  leave(): void {
+    this.#waiting -= 1;
+    if (this.#waiting <= this.#limit && this.#wakers.length > 0) {
+      const wakers = this.#wakers;
+      this.#wakers = [];
+      for (const wake of wakers) wake();
+    }
+  }
+
+  async pace(): Promise<void> {
+    while (this.#waiting > this.#limit) await new Promise<void>((resolve) => this.#wakers.push(resolve));
+    await this.#next();
+  }
 }
 
 /** Makes a run id that sorts by time and is unique enough across processes. */

@@ -38,7 +38,12 @@ const state = new Int32Array(shared);
 const skipDir = reserved.length === 0 ? undefined : (key) => isReservedKey(reserved, key);
 let keys = [], entered = [], sizes = new Float64Array(batchSize), mtimes = new Float64Array(batchSize), types = new Uint8Array(batchSize), n = 0;
 function send() {
-  while (Atomics.load(state, 0) <= 0 && Atomics.load(state, 1) === 0) Atomics.wait(state, 0, Atomics.load(state, 0), 1000);
+  for (;;) {
+    const credits = Atomics.load(state, 0);
+    if (credits > 0 || Atomics.load(state, 1) !== 0) break;
+    // Sleeps only while the credits are still what was just read: a credit given in between wakes it.
+    Atomics.wait(state, 0, credits, 1000);
+  }
   if (Atomics.load(state, 1) !== 0) return false;
   Atomics.sub(state, 0, 1);
   const batch = { keys: keys.join('\\0'), entered, sizes: sizes.slice(0, n), mtimes: mtimes.slice(0, n), types: types.slice(0, n), count: n };
