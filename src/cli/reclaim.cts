@@ -4,7 +4,17 @@
 // through the pool, and on disks where an unlink waits for the device (a `discard` mount, a
 // network file system) the default of 4 threads caps a cleanup at 4 removals at a time, far
 // below the kernel's `concurrency` (32). A UV_THREADPOOL_SIZE set by the user is kept.
+import { setFlagsFromString } from 'node:v8';
+
 process.env.UV_THREADPOOL_SIZE ??= '16';
+
+// A cleanup streams much short-lived data (an event or two per file, scan entries), and V8 lets
+// the old generation grow to several times what is live before it collects: peak memory then
+// grows with the folder although live data does not. Growing the heap by 20% at a time keeps
+// the peak near the live size (300k files: 337 → 281 MiB, no slower). Heap flags the user gave
+// (NODE_OPTIONS or node's own arguments) are kept.
+const given = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+if (!/--(heap-growing-percent|max-old-space-size|max-heap-size)\b/.test(given)) setFlagsFromString('--heap-growing-percent=20');
 
 import('./bin.js').catch((error: unknown) => {
   process.stderr.write(`reclaim: could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
