@@ -22,7 +22,7 @@ import {
 } from './lib/dataset.js';
 import { describeMachine, readLoad, type LoadReading } from './lib/machine.js';
 import { parseOptions, repsFor, tokensFor, type BenchOptions } from './lib/options.js';
-import { measure, run, type Measured } from './lib/proc.js';
+import { measure, type Measured } from './lib/proc.js';
 import { renderReport, type BenchResults, type CleanupTool, type Sample, type ScanTool } from './lib/report.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -74,10 +74,10 @@ function checkDisk(options: BenchOptions): void {
   }
 }
 
-async function syncFolder(path: string): Promise<void> {
+function syncFolder(path: string): void {
   // Written blocks must be on disk before a timed run, as real recovery files are: unlinking a
   // file whose data is still only in the page cache frees no block and costs no discard.
-  await run('sync', ['-f', path], { quiet: true });
+  execFileSync('sync', ['-f', path]);
 }
 
 /** A data set on disk and what it is expected to become. */
@@ -157,7 +157,7 @@ class Bench {
     log(`generating ${files} files (${layout}, ${spec.tokens} tokens) in ${dir}`);
     const started = performance.now();
     const paths = generate(spec, dir, (done) => log(`  ${done} files written`));
-    execFileSync('sync', ['-f', paths.storage]);
+    syncFolder(paths.storage);
     const generateMs = performance.now() - started;
     this.results.datasets.push({ files, tokens: spec.tokens, layout, expected, generateMs });
     log(`generated in ${(generateMs / 1000).toFixed(1)} s; ${expected.oldFiles} files are past the cutoff`);
@@ -250,7 +250,7 @@ class Bench {
     if (!set.dirty) return;
     const t = performance.now();
     restore(set.spec, set.paths);
-    await syncFolder(set.paths.storage);
+    syncFolder(set.paths.storage);
     set.dirty = false;
     log(`  restored ${set.expected.oldFiles} files in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }

@@ -17,15 +17,23 @@ let dir: string;
 const PROBE = `
 import { readdirSync, stat } from 'node:fs';
 if (process.env.PROBE_FAIL === '1') throw new Error('bin.js failed to load');
-stat('/', () => console.log(JSON.stringify({ threads: readdirSync('/proc/self/task').length, size: process.env.UV_THREADPOOL_SIZE ?? null })));
+stat('/', () => console.log(JSON.stringify({ threads: readdirSync('/proc/self/task').length, size: process.env.UV_THREADPOOL_SIZE ?? null, flags: globalThis.v8FlagsSet ?? null })));
 `;
 
-function run(file: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Loaded with --require before the launcher: records the V8 flags it sets. */
+const RECORD_FLAGS = `
+const v8 = require('node:v8');
+const set = v8.setFlagsFromString;
+globalThis.v8FlagsSet = [];
+v8.setFlagsFromString = (flags) => { globalThis.v8FlagsSet.push(flags); set(flags); };
+`;
+
+function run(file: string, env: NodeJS.ProcessEnv = {}, nodeArgs: readonly string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const clean = { ...process.env };
   delete clean.UV_THREADPOOL_SIZE;
   delete clean.NODE_OPTIONS;
   return new Promise((done) => {
-    execFile(process.execPath, [join(dir, file)], { env: { ...clean, ...env }, timeout: 30_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, [...nodeArgs, join(dir, file)], { env: { ...clean, ...env }, timeout: 30_000 }, (error, stdout, stderr) =>
       done({ code: error === null ? 0 : ((error as { code?: number }).code ?? null), stdout, stderr }),
     );
   });
@@ -37,6 +45,7 @@ beforeAll(() => {
   writeFileSync(join(dir, 'reclaim.cjs'), transformSync(source, { loader: 'ts', format: 'cjs', platform: 'node', target: 'node20' }).code);
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
   writeFileSync(join(dir, 'bin.js'), PROBE);
+  writeFileSync(join(dir, 'record-flags.cjs'), RECORD_FLAGS);
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,6 +65,16 @@ describe('the reclaim executable (src/cli/reclaim.cts)', () => {
     const launched = JSON.parse((await run('reclaim.cjs', { UV_THREADPOOL_SIZE: '6' })).stdout) as { threads: number; size: string };
     expect(launched.size).toBe('6');
     expect(launched.threads - direct.threads).toBe(2);
+  });
+
+  it('grows the heap 50% at a time, unless the user gave heap flags (in node arguments or NODE_OPTIONS)', async () => {
+    const record = ['--require', join(dir, 'record-flags.cjs')];
+    const flags = async (env: NodeJS.ProcessEnv, nodeArgs: readonly string[]): Promise<unknown> =>
+      (JSON.parse((await run('reclaim.cjs', env, [...record, ...nodeArgs])).stdout) as { flags: unknown }).flags;
+    expect(await flags({}, [])).toEqual(['--heap-growing-percent=50']);
+    expect(await flags({}, ['--max-old-space-size=512'])).toEqual([]);
+    expect(await flags({ NODE_OPTIONS: '--max-old-space-size=512' }, [])).toEqual([]);
+    expect(await flags({}, ['--heap-growing-percent=10'])).toEqual([]);
   });
 
   it('exits 2 with the reason when the CLI cannot load', async () => {

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import type { ObservedFile } from '../../kernel/index.js';
+import { isReservedKey } from './reserved-match.js';
 import { STEP_TYPES, walkSteps } from './walk-steps.js';
 
 /** One entry found under the root: anything but a folder (folders are descended into). */
@@ -14,8 +15,12 @@ export interface FolderEntry {
 export interface FolderWalkOptions {
   /** Entries handled between two yields to the event loop. Default 256. */
   readonly chunkSize?: number;
-  /** Folders (by key) not to descend into, e.g. a lock directory. */
-  readonly skipDir?: (key: string) => boolean;
+  /**
+   * Reserved keys: folders they name (see {@link isReservedKey}), such as a lock directory, are
+   * not descended into. A list rather than a predicate, so that a walk on a worker thread
+   * ({@link walkInWorker}) takes the same options.
+   */
+  readonly reserved?: readonly string[];
   /** Awaited between chunks: back-pressure from the consumer. */
   readonly between?: () => Promise<void>;
   /** Polled between entries; the walk ends early once it returns true. */
@@ -29,7 +34,7 @@ const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(res
 /**
  * Walks every entry under `root`, depth first, calling `visit` for each file, symlink or other
  * non-folder (with its root-relative `/` key, `lstat` size and mtime). Symlinks are never
- * followed; folders are descended into (unless `skipDir`), one at a time, so at most one
+ * followed; folders are descended into (unless `reserved`), one at a time, so at most one
  * directory handle is open and memory holds one slice of names plus the keys of folders not
  * yet visited (see {@link walkSteps}).
  *
@@ -44,7 +49,9 @@ export async function walkFolder(root: string, visit: (entry: FolderEntry) => vo
   const chunkSize = options.chunkSize ?? 256;
   const stopped = options.stopped ?? (() => false);
   let sinceYield = 0;
-  for (const step of walkSteps(fs, root, options.skipDir)) {
+  const reserved = options.reserved ?? [];
+  const skipDir = reserved.length === 0 ? undefined : (key: string): boolean => isReservedKey(reserved, key);
+  for (const step of walkSteps(fs, root, skipDir)) {
     if (step.enter) options.enter?.(step.key);
     else visit({ key: step.key, size: step.size, mtimeMs: step.mtimeMs, type: STEP_TYPES[step.t] as FolderEntry['type'] });
     sinceYield += 1;

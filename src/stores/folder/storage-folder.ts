@@ -1,9 +1,9 @@
 import { lstatSync, statSync } from 'node:fs';
 import { Observable } from 'rxjs';
 import { describeError, type ObservedFile, type RemovalResult, type ScanOptions } from '../../kernel/index.js';
-import { walkFolder, type FolderEntry, type FolderWalkOptions } from './folder-walk.js';
+import { walkFolder, type FolderEntry } from './folder-walk.js';
 import { isReservedKey } from './reserved-match.js';
-import { walkInWorker } from './walk-worker.js';
+import { walkInWorker, type WorkerWalkOptions } from './walk-worker.js';
 import { StorageRoot } from './storage-root.js';
 import { removeRegularFile } from './remove-file.js';
 
@@ -76,10 +76,10 @@ export class StorageFolder {
           subscriber.next(reserved.length > 0 && isReservedKey(reserved, entry.key) ? { ...entry, reserved: true } : entry);
         },
         {
+          reserved,
           stopped: () => stopped || subscriber.closed,
           ...(options.pace === undefined ? {} : { between: options.pace }),
         },
-        reserved,
       ).then(
         () => subscriber.complete(),
         (error: unknown) => subscriber.error(error),
@@ -107,7 +107,7 @@ export class StorageFolder {
    * files (the server store checking each token's file) learns their state from this one walk
    * instead of an `lstat` per file after a walk that already made them.
    */
-  async survey(visit: (entry: FolderEntry) => void, options: Pick<FolderWalkOptions, 'between'> & { readonly window?: number } = {}): Promise<number> {
+  async survey(visit: (entry: FolderEntry) => void, options: Pick<WorkerWalkOptions, 'between' | 'window'> = {}): Promise<number> {
     const at = Date.now();
     let bytes = 0;
     await this.#walk(
@@ -116,28 +116,17 @@ export class StorageFolder {
         visit(entry);
       },
       // Folders the walk went through are inside the root: removals there need no realpath.
+      // Reserved folders are walked too: their files count toward usage.
       { ...options, enter: (key) => this.root.markInside(key) },
-      // The survey looks into reserved folders too: their files count toward usage.
-      [],
     );
     this.#usage = { bytes, at };
     return bytes;
   }
 
   /** One walk of the root, on this thread or a worker (see {@link StorageFolderOptions.walker}). */
-  #walk(
-    visit: (entry: FolderEntry) => void,
-    options: Omit<FolderWalkOptions, 'skipDir' | 'chunkSize'> & { readonly window?: number },
-    reserved: readonly string[],
-  ): Promise<void> {
-    if (this.#walker === 'worker' || (this.#walker === 'auto' && this.#looksLarge())) {
-      return walkInWorker(this.root.path, visit, { ...options, reserved });
-    }
-    return walkFolder(this.root.path, visit, {
-      ...options,
-      chunkSize: this.#chunkSize,
-      ...(reserved.length === 0 ? {} : { skipDir: (key: string) => isReservedKey(reserved, key) }),
-    });
+  #walk(visit: (entry: FolderEntry) => void, options: WorkerWalkOptions): Promise<void> {
+    if (this.#walker === 'worker' || (this.#walker === 'auto' && this.#looksLarge())) return walkInWorker(this.root.path, visit, options);
+    return walkFolder(this.root.path, visit, { ...options, chunkSize: this.#chunkSize });
   }
 
   /** True when the root's own listing is large or it has many subfolders: worth a worker. */
@@ -149,7 +138,6 @@ export class StorageFolder {
       return false;
     }
   }
-
 
   /** Forgets cached usage and folder checks: the next measure walks again. Call at each run's start. */
   startOver(): void {

@@ -3,13 +3,8 @@ import { walkFolder, type FolderEntry, type FolderWalkOptions } from './folder-w
 import { isReservedKey } from './reserved-match.js';
 import { STEP_TYPES, walkSteps } from './walk-steps.js';
 
-/** How a walk on a worker thread proceeds, beyond {@link FolderWalkOptions}. */
-export interface WorkerWalkOptions extends Omit<FolderWalkOptions, 'skipDir' | 'chunkSize'> {
-  /**
-   * Reserved keys: folders they name (see {@link isReservedKey}) are not descended into. A
-   * predicate cannot cross threads; this list can.
-   */
-  readonly reserved?: readonly string[];
+/** How a walk on a worker thread proceeds: as {@link FolderWalkOptions} says, in batches. */
+export interface WorkerWalkOptions extends Omit<FolderWalkOptions, 'chunkSize'> {
   /** Entries per message. Default 512. */
   readonly batchSize?: number;
   /**
@@ -89,11 +84,7 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
   const batchSize = options.batchSize ?? 512;
   const window = options.window ?? 64;
   const stopped = options.stopped ?? (() => false);
-  const onThisThread = (): Promise<void> =>
-    walkFolder(root, visit, {
-      ...options,
-      ...(reserved.length === 0 ? {} : { skipDir: (key: string) => isReservedKey(reserved, key) }),
-    });
+  const onThisThread = (): Promise<void> => walkFolder(root, visit, options);
 
   const shared = new SharedArrayBuffer(8);
   const state = new Int32Array(shared);

@@ -147,32 +147,32 @@ export class ServerStore implements Store {
     // large); its entries wait, after the first batch, until the tokens' keys are known.
     let keysKnown: () => void = () => undefined;
     const keysReady = new Promise<void>((resolve) => (keysKnown = resolve));
-    let early: FolderEntry[] | null = [];
-    let onEntry: (entry: FolderEntry) => void = () => undefined;
+    // Entries met before the keys are known (at most one batch: the walk waits on keysReady).
+    const early: FolderEntry[] = [];
+    let visitNow: ((entry: FolderEntry) => void) | null = null;
     // A worker may run up to 256 batches of 512 entries ahead (about 8 MiB) while this thread
     // parses the token file: for 100k files, the whole walk.
-    const survey = this.folder.survey((entry) => (early === null ? onEntry(entry) : early.push(entry)), { between: () => keysReady, window: 256 });
+    const survey = this.folder.survey((entry) => (visitNow === null ? early.push(entry) : visitNow(entry)), { between: () => keysReady, window: 256 });
     // Settled below in every case; until then a failure must not surface as unhandled.
     survey.catch(() => undefined);
     const startWalking = (visit: (entry: FolderEntry) => void): void => {
-      const before = early ?? [];
-      early = null;
-      onEntry = visit;
-      for (const entry of before) visit(entry);
+      for (const entry of early) visit(entry);
+      early.length = 0;
+      visitNow = visit;
       keysKnown();
     };
+    // Without usable tokens the walk only measures usage.
+    const walkWithoutTokens = (): Promise<number> => {
+      startWalking(() => undefined);
+      return survey;
+    };
 
-    let snapshot;
-    try {
-      snapshot = await this.tokens.read();
-    } catch (error) {
-      startWalking(() => undefined);
-      await survey.catch(() => undefined);
+    const snapshot = await this.tokens.read().catch(async (error: unknown) => {
+      await walkWithoutTokens().catch(() => undefined);
       throw error;
-    }
+    });
     if (snapshot.source.status !== 'ok') {
-      startWalking(() => undefined);
-      await survey;
+      await walkWithoutTokens();
       return { source: snapshot.source, records: [], rejected: [] };
     }
 
