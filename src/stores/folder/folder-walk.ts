@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { ObservedFile } from '../../kernel/index.js';
 import { isReservedKey } from './reserved-match.js';
-import { STEP_TYPES, walkSteps } from './walk-steps.js';
+import { STEP_TYPES, walkSteps, type WalkShare } from './walk-steps.js';
 
 /** One entry found under the root: anything but a folder (folders are descended into). */
 export interface FolderEntry {
@@ -27,6 +27,8 @@ export interface FolderWalkOptions {
   readonly stopped?: () => boolean;
   /** Told the key of each folder the walk descends into (reached without any symlink). */
   readonly enter?: (key: string) => void;
+  /** Walk only this share of the tree (see {@link walkSteps}). Default: all of it. */
+  readonly share?: WalkShare;
 }
 
 const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -51,7 +53,7 @@ export async function walkFolder(root: string, visit: (entry: FolderEntry) => vo
   let sinceYield = 0;
   const reserved = options.reserved ?? [];
   const skipDir = reserved.length === 0 ? undefined : (key: string): boolean => isReservedKey(reserved, key);
-  for (const step of walkSteps(fs, root, skipDir)) {
+  for (const step of walkSteps(fs, root, skipDir, options.share)) {
     if (step.enter) options.enter?.(step.key);
     else visit({ key: step.key, size: step.size, mtimeMs: step.mtimeMs, type: STEP_TYPES[step.t] as FolderEntry['type'] });
     sinceYield += 1;

@@ -2,4 +2,4 @@
 export { ServerStore, type ServerStoreOptions } from './server-store.js';
 export { createServerStore } from './create-server-store.js';
 export { ReservedKeys } from './reserved-keys.js';
-export { resolveTokenPath, type ResolvedTokenPath, type TokenPathContext } from './token-paths.js';
+export { resolveTokenPath, tokenPathResolver, type ResolvedTokenPath, type TokenPathContext } from './token-paths.js';

@@ -34,7 +34,11 @@ afterEach(() => {
 
 const scanAll = (folder: StorageFolder): Promise<ObservedFile[]> => lastValueFrom(folder.scan().pipe(toArray()));
 
-describe.each(['thread', 'worker'] as const)('StorageFolder scan (%s walker)', (walker) => {
+describe.each([
+  ['thread', 1],
+  ['worker', 1],
+  ['worker', 3],
+] as const)('StorageFolder scan (%s walker, %i thread)', (walker, walkerThreads) => {
   it('streams every entry of a sharded tree with root-relative keys, lstat sizes and mtimes', async () => {
     const mtime = Date.UTC(2025, 0, 1);
     const expected = new Map<string, number>();
@@ -48,7 +52,7 @@ describe.each(['thread', 'worker'] as const)('StorageFolder scan (%s walker)', (
     symlinkSync(join(outside, 'precious.wav'), join(box.root, 'link.wav'));
     symlinkSync(outside, join(box.root, 'linkdir'));
     execFileSync('mkfifo', [join(box.root, 'pipe')]);
-    const folder = new StorageFolder(box.root, { walker, chunkSize: 7 });
+    const folder = new StorageFolder(box.root, { walker, walkerThreads, chunkSize: 7 });
     const files = await scanAll(folder);
     const byKey = new Map(files.map((f) => [f.key, f]));
     for (const [key, size] of expected) {
@@ -68,19 +72,19 @@ describe.each(['thread', 'worker'] as const)('StorageFolder scan (%s walker)', (
     // Big enough that the walk streams it through opendir instead of one readdir.
     expect(statSync(box.root).size).toBeGreaterThan(64 * 1024);
     let paced = 0;
-    const folder = new StorageFolder(box.root, { walker, chunkSize: 100 });
+    const folder = new StorageFolder(box.root, { walker, walkerThreads, chunkSize: 100 });
     const files = await lastValueFrom(
       folder.scan({ pace: () => new Promise((resolve) => setTimeout(() => ((paced += 1), resolve()), 0)) }).pipe(toArray()),
     );
     expect(files.length).toBe(3000);
     expect(new Set(files.map((f) => f.key)).size).toBe(3000);
-    // Paced between chunks on this thread (100 entries), between batches from a worker (512).
+    // Paced between chunks on this thread (100 entries), between batches from each worker (512).
     expect(paced).toBeGreaterThanOrEqual(walker === 'thread' ? 29 : 5);
   });
 
   it('stops walking when the subscriber leaves', async () => {
     for (let i = 0; i < 50; i += 1) box.file(`d${i}/x.wav`, 1);
-    const folder = new StorageFolder(box.root, { walker, chunkSize: 1 });
+    const folder = new StorageFolder(box.root, { walker, walkerThreads, chunkSize: 1 });
     expect((await firstValueFrom(folder.scan().pipe(take(3)).pipe(toArray()))).length).toBe(3);
   });
 
@@ -89,7 +93,7 @@ describe.each(['thread', 'worker'] as const)('StorageFolder scan (%s walker)', (
     mkdirSync(join(box.root, 'tokens.json.lock'));
     writeFileSync(join(box.root, 'tokens.json.lock', 'inner'), 'x');
     box.file('a.wav', 1);
-    const folder = new StorageFolder(box.root, { walker, reservedKeys: () => ['tokens.json'] });
+    const folder = new StorageFolder(box.root, { walker, walkerThreads, reservedKeys: () => ['tokens.json'] });
     const files = await scanAll(folder);
     expect(files.map((f) => [f.key, f.reserved ?? false]).sort()).toEqual([
       ['a.wav', false],
@@ -100,14 +104,14 @@ describe.each(['thread', 'worker'] as const)('StorageFolder scan (%s walker)', (
   });
 
   it('has no entries and no usage when the root does not exist yet', async () => {
-    const folder = new StorageFolder(join(box.dir, 'not-there'), { walker });
+    const folder = new StorageFolder(join(box.dir, 'not-there'), { walker, walkerThreads });
     expect(await scanAll(folder)).toEqual([]);
     expect(await folder.measure()).toBe(0);
   });
 
   it('fails the scan with ENOTDIR when the root is a file, and names it', async () => {
     box.file('plain.wav', 1);
-    const folder = new StorageFolder(join(box.root, 'plain.wav'), { walker });
+    const folder = new StorageFolder(join(box.root, 'plain.wav'), { walker, walkerThreads });
     await expect(scanAll(folder)).rejects.toMatchObject({ code: 'ENOTDIR', message: expect.stringContaining('plain.wav') });
   });
 
@@ -116,7 +120,7 @@ describe.each(['thread', 'worker'] as const)('StorageFolder scan (%s walker)', (
     mkdirSync(join(box.root, 'tokens.json.lock'));
     writeFileSync(join(box.root, 'tokens.json.lock', 'inner'), 'xx');
     box.file('a/b.wav', 5);
-    const folder = new StorageFolder(box.root, { walker, reservedKeys: () => ['tokens.json'] });
+    const folder = new StorageFolder(box.root, { walker, walkerThreads, reservedKeys: () => ['tokens.json'] });
     expect(await folder.measure()).toBe(10);
     expect((await folder.removeFile('a/b.wav')).status).toBe('deleted');
     expect(await folder.measure()).toBe(5);
@@ -157,6 +161,94 @@ console.log(n);`;
     release?.();
     await walk;
     expect(seen).toEqual(inThread);
+  });
+});
+
+describe('a walk split between threads', () => {
+  const walkAll = async (share?: { part: number; parts: number }): Promise<string[]> => {
+    const seen: string[] = [];
+    await walkFolder(box.root, (entry) => seen.push(entry.key), { enter: (key) => seen.push(`${key}/`), ...(share === undefined ? {} : { share }) });
+    return seen;
+  };
+
+  it('covers the tree exactly once across its shares, whatever the tree and the number of shares (property)', async () => {
+    const segment = fc.constantFrom('a', 'b', 'c', 'd0', 'e1', 'f.wav', 'g.wav', 'h.part');
+    const key = fc.array(segment, { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/'));
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(key, { minLength: 1, maxLength: 25 }), fc.integer({ min: 1, max: 5 }), async (keys, parts) => {
+        const root = join(box.dir, `tree-${run}`);
+        run += 1;
+        mkdirSync(root);
+        // A key that is also a folder of another key stays a folder.
+        const folders = new Set(keys.flatMap((k) => k.split('/').slice(0, -1).map((_, i, all) => all.slice(0, i + 1).join('/'))));
+        for (const k of keys) {
+          if (folders.has(k)) continue;
+          mkdirSync(join(root, k, '..'), { recursive: true });
+          writeFileSync(join(root, k), k);
+        }
+        const whole: string[] = [];
+        await walkFolder(root, (entry) => whole.push(entry.key), { enter: (k) => whole.push(`${k}/`) });
+        const shares: string[] = [];
+        for (let part = 0; part < parts; part += 1) {
+          await walkFolder(root, (entry) => shares.push(entry.key), { enter: (k) => shares.push(`${k}/`), share: { part, parts } });
+        }
+        expect(shares.sort()).toEqual(whole.sort());
+        rmSync(root, { recursive: true });
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('gives each share a part of a flat folder, not all of it', async () => {
+    for (let i = 0; i < 400; i += 1) box.file(`f${i}.wav`, 1);
+    const sizes = await Promise.all([0, 1].map(async (part) => (await walkAll({ part, parts: 2 })).length));
+    expect(sizes[0]! + sizes[1]!).toBe(400);
+    // FNV-1a spreads names that differ in a digit: neither share is close to empty.
+    expect(Math.min(...sizes)).toBeGreaterThan(120);
+  });
+
+  it('on worker threads, yields what one walk here yields, folders entered included', async () => {
+    for (let i = 0; i < 600; i += 1) box.file(i % 3 === 0 ? `top-${i}.wav` : `s${i % 11}/t${i % 4}/f${i}.wav`, i);
+    const here = await walkAll();
+    const seen: string[] = [];
+    await walkInWorker(box.root, (entry) => seen.push(entry.key), { threads: 3, batchSize: 16, enter: (key) => seen.push(`${key}/`) });
+    expect(seen.sort()).toEqual(here.sort());
+  });
+
+  it('while files come and go, sees every file that stays exactly once and nothing twice', async () => {
+    for (let i = 0; i < 1500; i += 1) box.file(`stay-${i}.wav`, 1);
+    for (let i = 0; i < 500; i += 1) box.file(`go-${i}.wav`, 1);
+    const counts = new Map<string, number>();
+    let batches = 0;
+    await walkInWorker(box.root, (entry) => counts.set(entry.key, (counts.get(entry.key) ?? 0) + 1), {
+      threads: 2,
+      batchSize: 25,
+      window: 1,
+      between: async () => {
+        batches += 1;
+        // Between batches, some files go and new ones come, as deletions and a host's writes would.
+        for (let i = batches * 10; i < batches * 10 + 10 && i < 500; i += 1) rmSync(join(box.root, `go-${i}.wav`), { force: true });
+        for (let i = batches * 5; i < batches * 5 + 5; i += 1) writeFileSync(join(box.root, `new-${i}.wav`), 'n');
+      },
+    });
+    expect(batches).toBeGreaterThan(20);
+    for (let i = 0; i < 1500; i += 1) expect(counts.get(`stay-${i}.wav`), `stay-${i}.wav`).toBe(1);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    expect([...counts.keys()].every((k) => /^(stay|go|new)-\d+\.wav$/.test(k))).toBe(true);
+  });
+
+  it('refuses a walkerThreads that is not a whole number from 1 to 64, naming the field', () => {
+    for (const walkerThreads of [0, 1.5, 65, Number.NaN]) {
+      let error: unknown;
+      try {
+        new StorageFolder(box.root, { walkerThreads });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(isReclaimError(error, 'RECLAIM_INVALID_CONFIG'), String(walkerThreads)).toBe(true);
+      expect((error as { fields: { field: string }[] }).fields.map((f) => f.field)).toEqual(['walkerThreads']);
+    }
   });
 });
 
