@@ -90,7 +90,8 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
   const reserved = [...(options.reserved ?? [])];
   const batchSize = options.batchSize ?? 512;
   const window = options.window ?? 64;
-  const parts = Math.max(1, Math.floor(options.threads ?? 1));
+  const threads = options.threads ?? 1;
+  const parts = Number.isFinite(threads) ? Math.max(1, Math.floor(threads)) : 1;
   const stopped = options.stopped ?? (() => false);
 
   return new Promise<void>((resolve, reject) => {
@@ -123,9 +124,17 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
       state[0] = window;
       const entry: { worker: Worker | null; state: Int32Array } = { worker: null, state };
       shares.push(entry);
-      // Without a worker, this share is walked here, beside the others.
+      // Without a worker, this share is walked here, beside the others; a stop ends the whole walk.
       const onThisThread = (): void => {
-        queue = queue.then(() => walkFolder(root, visit, { ...options, share, stopped: () => settled || stopped() })).then(shareDone, fail);
+        queue = queue
+          .then(async () => {
+            if (settled) return;
+            if (stopped()) return finish();
+            await walkFolder(root, visit, { ...options, share, stopped: () => settled || stopped() });
+            if (stopped()) return finish();
+            shareDone();
+          })
+          .catch(fail);
       };
       let worker: Worker;
       try {
