@@ -39,6 +39,7 @@ export function createCleanupService(options: CleanupServiceOptions = {}, parts:
       limitBytes: resolved.maxStorageMB * 1_048_576,
       // Covers the journal and everything beside it named `<journal>.<anything>` (lock, temp file).
       reservedPaths: [journalPath],
+      walkerThreads: resolved.walkerThreads,
     });
   return assembleCleanupService(resolved, { ...parts, store, journal });
 }

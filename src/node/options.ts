@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { validateConfig, type JsonSchema } from '../kernel/index.js';
 
 /** Options of the server cleanup service (SPEC §5), as a host or the CLI gives them. */
@@ -24,6 +25,8 @@ export interface CleanupServiceOptions {
   readonly concurrency?: number;
   /** Compact the journal after this many events. Default 50,000. */
   readonly compactAfterEvents?: number;
+  /** Worker threads a walk of the storage folder is split between. Default 2, or 1 on a single core. */
+  readonly walkerThreads?: number;
 }
 
 /** The options with every default applied, validated and frozen. */
@@ -46,6 +49,7 @@ export const SERVICE_OPTIONS_SCHEMA: JsonSchema = {
     lowWaterPercent: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 80 },
     concurrency: { type: 'integer', minimum: 1, maximum: 1024, default: 32 },
     compactAfterEvents: { type: 'integer', minimum: 1, default: 50000 },
+    walkerThreads: { type: 'integer', minimum: 1, maximum: 64 },
   },
   additionalProperties: false,
 };
@@ -53,7 +57,7 @@ export const SERVICE_OPTIONS_SCHEMA: JsonSchema = {
 /**
  * Validates service options once: defaults applied, one `RECLAIM_INVALID_CONFIG` error naming
  * every bad field and its fix, result frozen. The journal defaults to a file beside the token
- * file.
+ * file, the walker threads to 2 (1 on a single core).
  */
 export function resolveServiceOptions(input: CleanupServiceOptions | undefined): ResolvedServiceOptions {
   const validated = validateConfig<CleanupServiceOptions>(SERVICE_OPTIONS_SCHEMA, input ?? {}, {
@@ -62,5 +66,6 @@ export function resolveServiceOptions(input: CleanupServiceOptions | undefined):
   return Object.freeze({
     ...validated,
     journalFile: validated.journalFile ?? `${validated.tokenFile as string}.journal.jsonl`,
+    walkerThreads: validated.walkerThreads ?? Math.min(2, availableParallelism()),
   }) as ResolvedServiceOptions;
 }

@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isReclaimError } from '../../src/kernel/index.js';
@@ -22,6 +22,7 @@ describe('command-line configuration', () => {
       orphanGraceMinutes: 60,
       emergencyMinAgeMinutes: 10,
       lowWaterPercent: 80,
+      walkerThreads: Math.min(2, availableParallelism()),
     });
     expect(Object.isFrozen(options)).toBe(true);
   });
@@ -29,21 +30,25 @@ describe('command-line configuration', () => {
   it('takes the config file, then RECLAIM_* variables, then flags, each over the one before', () => {
     writeFileSync(join(cwd, 'reclaim.config.json'), JSON.stringify({ retentionHours: 12, maxStorageMB: 10, storagePath: '/srv/a' }));
     const options = loadServiceConfig({
-      flags: { maxStorageMb: '20' },
-      env: { RECLAIM_MAX_STORAGE_MB: '15', RECLAIM_STORAGE_PATH: '/srv/b', RECLAIM_ORPHAN_EXCLUDE: 'keep/**, *.json' },
+      flags: { maxStorageMb: '20', walkerThreads: '3' },
+      env: { RECLAIM_MAX_STORAGE_MB: '15', RECLAIM_STORAGE_PATH: '/srv/b', RECLAIM_ORPHAN_EXCLUDE: 'keep/**, *.json', RECLAIM_WALKER_THREADS: '1' },
       cwd,
     });
-    expect(options).toMatchObject({ retentionHours: 12, maxStorageMB: 20, storagePath: '/srv/b', orphanExclude: ['keep/**', '*.json'] });
+    expect(options).toMatchObject({ retentionHours: 12, maxStorageMB: 20, storagePath: '/srv/b', orphanExclude: ['keep/**', '*.json'], walkerThreads: 3 });
   });
 
   it('names each bad value with where it came from', () => {
     try {
-      loadServiceConfig({ flags: { concurrency: '0' }, env: { RECLAIM_RETENTION_HOURS: '-3' }, cwd });
+      loadServiceConfig({ flags: { concurrency: '0' }, env: { RECLAIM_RETENTION_HOURS: '-3', RECLAIM_WALKER_THREADS: '1.5' }, cwd });
       expect.unreachable();
     } catch (error) {
       expect(isReclaimError(error, 'RECLAIM_INVALID_CONFIG')).toBe(true);
       const fields = (error as { fields: { field: string }[] }).fields.map((f) => f.field).sort();
-      expect(fields).toEqual(['concurrency (from --concurrency)', 'retentionHours (from RECLAIM_RETENTION_HOURS)']);
+      expect(fields).toEqual([
+        'concurrency (from --concurrency)',
+        'retentionHours (from RECLAIM_RETENTION_HOURS)',
+        'walkerThreads (from RECLAIM_WALKER_THREADS)',
+      ]);
     }
   });
 
