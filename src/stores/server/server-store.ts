@@ -222,7 +222,8 @@ export class ServerStore implements Store {
     await survey;
     // Records come in the order the walk met their files (then those without one, as in the
     // file): deletions follow the folder, one directory after the other, which a file system
-    // does faster than the same deletions in token-file order. Sorted as numbers
+    // does faster than the same deletions in token-file order (a walk split between workers
+    // interleaves its shares, each still in folder order). Sorted as numbers
     // (rank × count + index), which a typed array sorts natively.
     const order = new Float64Array(count);
     for (let i = 0; i < count; i += 1) {
