@@ -1,5 +1,6 @@
-import { availableParallelism } from 'node:os';
 import { validateConfig, type JsonSchema } from '../kernel/index.js';
+// The one module of the folder store this needs, not its index: config loading stays light.
+import { defaultWalkerThreads } from '../stores/folder/walker-threads.js';
 
 /** Options of the server cleanup service (SPEC §5), as a host or the CLI gives them. */
 export interface CleanupServiceOptions {
@@ -66,6 +67,6 @@ export function resolveServiceOptions(input: CleanupServiceOptions | undefined):
   return Object.freeze({
     ...validated,
     journalFile: validated.journalFile ?? `${validated.tokenFile as string}.journal.jsonl`,
-    walkerThreads: validated.walkerThreads ?? Math.min(2, availableParallelism()),
+    walkerThreads: validated.walkerThreads ?? defaultWalkerThreads(),
   }) as ResolvedServiceOptions;
 }

@@ -1,10 +1,10 @@
 import { lstatSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { Observable } from 'rxjs';
-import { describeError, ReclaimError, type ObservedFile, type RemovalResult, type ScanOptions } from '../../kernel/index.js';
+import { describeError, type ObservedFile, type RemovalResult, type ScanOptions } from '../../kernel/index.js';
 import { walkFolder, type FolderEntry } from './folder-walk.js';
 import { isReservedKey } from './reserved-match.js';
 import { walkInWorker, type WorkerWalkOptions } from './walk-worker.js';
+import { walkerThreadsOf } from './walker-threads.js';
 import { StorageRoot } from './storage-root.js';
 import { removeRegularFile } from './remove-file.js';
 
@@ -46,17 +46,6 @@ export type FileState =
   | { readonly type: 'missing' }
   /** Reached only through a symlinked folder, or not a valid key: not ours to look at. */
   | { readonly type: 'outside' };
-
-function walkerThreadsOf(value: number | undefined): number {
-  if (value === undefined) return Math.min(2, availableParallelism());
-  if (!Number.isInteger(value) || value < 1 || value > 64) {
-    const fix = 'use a whole number from 1 to 64, or leave it out for the default';
-    throw new ReclaimError('RECLAIM_INVALID_CONFIG', `Invalid storage folder options:\n  - walkerThreads: is ${String(value)}; ${fix}`, {
-      fields: [{ field: 'walkerThreads', problem: `is ${String(value)}`, fix }],
-    });
-  }
-  return value;
-}
 
 /**
  * The storage folder: a streamed, `lstat`-only scan of every file under the root, usage

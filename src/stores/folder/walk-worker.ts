@@ -74,6 +74,12 @@ interface Batch {
   readonly count: number;
 }
 
+/** One share of the walk: its worker (null once walked on this thread instead) and its credits. */
+interface ShareRun {
+  worker: Worker | null;
+  readonly state: Int32Array;
+}
+
 type WorkerMessage = Batch | { readonly done: true } | { readonly error: { readonly message: string; readonly code?: string } };
 
 /**
@@ -97,7 +103,7 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     let running = parts;
-    const shares: { worker: Worker | null; state: Int32Array }[] = [];
+    const shares: ShareRun[] = [];
     const finish = (error?: Error): void => {
       if (settled) return;
       settled = true;
@@ -122,7 +128,7 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
       const shared = new SharedArrayBuffer(8);
       const state = new Int32Array(shared);
       state[0] = window;
-      const entry: { worker: Worker | null; state: Int32Array } = { worker: null, state };
+      const entry: ShareRun = { worker: null, state };
       shares.push(entry);
       // Without a worker, this share is walked here, beside the others; a stop ends the whole walk.
       const onThisThread = (): void => {

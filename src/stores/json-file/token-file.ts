@@ -258,5 +258,4 @@ export class TokenFile {
     if (!take) this.#parsed = { text, document: parsed.document };
     return parsed;
   }
-
 }

@@ -154,11 +154,10 @@ export class ServerStore implements Store {
     // Entries met before the keys are known (at most one batch: the walk waits on keysReady).
     const early: FolderEntry[] = [];
     let visitNow: ((entry: FolderEntry) => void) | null = null;
-    // The worker may run up to 256 batches of 512 entries ahead (about 8 MiB) while this thread
-    // parses the token file: for 100k files, the whole walk.
-    // This thread is busy parsing meanwhile, so the walk leaves it a core: on two cores a second
-    // walker slowed the parse more than it sped the walk (a cold load of 100k files and 70k
-    // tokens: 1.6–1.8 s against 1.4–1.6 s).
+    // A worker may run up to 256 batches of 512 entries ahead (about 8 MiB) while this thread
+    // parses the token file: for 100k files, the whole walk. The walk leaves this busy thread a
+    // core: on two cores a second walker slowed the parse more than it sped the walk (a cold
+    // load of 100k files and 70k tokens: 1.6–1.8 s against 1.4–1.6 s).
     const survey = this.folder.survey((entry) => (visitNow === null ? early.push(entry) : visitNow(entry)), {
       between: () => keysReady,
       window: 256,

@@ -165,9 +165,10 @@ console.log(n);`;
 });
 
 describe('a walk split between threads', () => {
-  const walkAll = async (share?: { part: number; parts: number }): Promise<string[]> => {
+  // Every entry's key, and every folder entered as `key/`.
+  const walkAll = async (share?: { part: number; parts: number }, root = box.root): Promise<string[]> => {
     const seen: string[] = [];
-    await walkFolder(box.root, (entry) => seen.push(entry.key), { enter: (key) => seen.push(`${key}/`), ...(share === undefined ? {} : { share }) });
+    await walkFolder(root, (entry) => seen.push(entry.key), { enter: (key) => seen.push(`${key}/`), ...(share === undefined ? {} : { share }) });
     return seen;
   };
 
@@ -187,12 +188,9 @@ describe('a walk split between threads', () => {
           mkdirSync(join(root, k, '..'), { recursive: true });
           writeFileSync(join(root, k), k);
         }
-        const whole: string[] = [];
-        await walkFolder(root, (entry) => whole.push(entry.key), { enter: (k) => whole.push(`${k}/`) });
+        const whole = await walkAll(undefined, root);
         const shares: string[] = [];
-        for (let part = 0; part < parts; part += 1) {
-          await walkFolder(root, (entry) => shares.push(entry.key), { enter: (k) => shares.push(`${k}/`), share: { part, parts } });
-        }
+        for (let part = 0; part < parts; part += 1) shares.push(...(await walkAll({ part, parts }, root)));
         expect(shares.sort()).toEqual(whole.sort());
         rmSync(root, { recursive: true });
       }),
@@ -214,6 +212,15 @@ describe('a walk split between threads', () => {
     const seen: string[] = [];
     await walkInWorker(box.root, (entry) => seen.push(entry.key), { threads: 3, batchSize: 16, enter: (key) => seen.push(`${key}/`) });
     expect(seen.sort()).toEqual(here.sort());
+  });
+
+  it('takes a thread count that is not a finite number as one worker, and still ends', async () => {
+    for (let i = 0; i < 40; i += 1) box.file(`f${i}.wav`, 1);
+    for (const threads of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      const seen: string[] = [];
+      await walkInWorker(box.root, (entry) => seen.push(entry.key), { threads });
+      expect(seen.length, String(threads)).toBe(40);
+    }
   });
 
   it('while files come and go, sees every file that stays exactly once and nothing twice', async () => {

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WorkerOptions } from 'node:worker_threads';
@@ -57,7 +58,7 @@ describe('a split walk whose workers cannot start', () => {
 });
 
 describe('the service option walkerThreads', () => {
-  it('reaches the folder walks: the orphan scan is split between that many workers', async () => {
+  it('reaches the folder walks: the orphan scan is split between that many workers, and the load\'s walk leaves the parsing thread a core', async () => {
     // 70 subfolders: enough for the store to walk on workers.
     for (let i = 0; i < 70; i += 1) box.file(`d${i}/x.wav`, 1);
     writeFileSync(box.tokenFile, '{}');
@@ -74,5 +75,8 @@ describe('the service option walkerThreads', () => {
       await service.close();
     }
     expect(workers.started.filter((share) => share.parts === 3).map((share) => share.part).sort()).toEqual([0, 1, 2]);
+    // The load's walk, beside the token file's parse, leaves this thread a core.
+    const beside = Math.max(1, Math.min(3, availableParallelism() - 1));
+    expect(workers.started.some((share) => share.parts === beside)).toBe(true);
   });
 });
