@@ -18,6 +18,7 @@ import type { RecordSnapshot, RemovalResult, StorageEvent, StoredRecord, Target,
 import { targetKey } from './storage.js';
 import type { Store } from './store.js';
 import { EventBatcher } from './event-batcher.js';
+import { DeletionSlots } from './deletion-slots.js';
 import { WorkQueue } from './work-queue.js';
 
 /** A policy ready to run: options validated, order fixed. */
@@ -168,6 +169,8 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
     await measure('start');
     // In a dry run nothing disappears, so later policies must not see what earlier ones "deleted".
     const handledFiles = new Set<string>();
+    // One pool of deletion slots for the whole run, earlier stages first (see DeletionSlots).
+    const slots = new DeletionSlots(config.concurrency);
     let allFailed: boolean = ctx.policies.length > 0;
 
     // The settling of the stages so far (their deletions drained, the store committed, usage
@@ -190,6 +193,7 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
         live,
         rejected,
         handledFiles,
+        slots,
         source: snapshot.source,
         usage: usage ?? { usedBytes: 0, limitBytes: null },
         now: startedMs,
@@ -280,6 +284,7 @@ interface StageArgs {
   readonly live: Map<string, StoredRecord>;
   readonly rejected: RecordSnapshot['rejected'];
   readonly handledFiles: Set<string>;
+  readonly slots: DeletionSlots;
   readonly source: RecordSnapshot['source'];
   readonly usage: Usage;
   readonly now: number;
@@ -431,7 +436,7 @@ async function runStage(args: StageArgs): Promise<PlannedStage> {
     settle(decision, result);
   };
   const isCancelled = request.cancelled ?? (() => false);
-  const queue = new WorkQueue(carryOut, ctx.config.concurrency, ctx.config.batchSize * 4, {
+  const queue = new WorkQueue(carryOut, args.slots, ctx.config.batchSize * 4, {
     cancelled: isCancelled,
     skip: (decision) => {
       tally.skipped += 1;

@@ -1,11 +1,14 @@
+import { DeletionSlots, type SlotClaimant } from './deletion-slots.js';
+
 /**
- * A first-in first-out work queue with at most `concurrency` tasks running at once. The queue
+ * A first-in first-out work queue with at most `concurrency` tasks running at once, or as many
+ * as a {@link DeletionSlots} shared with other queues grants it. The queue
  * is a ring of indices (no `Array.shift`, which costs O(n) per item on long queues), and it
  * offers back-pressure: `pace()` resolves while fewer than `highWater` items wait or run.
  */
-export class WorkQueue<T> {
+export class WorkQueue<T> implements SlotClaimant {
   readonly #run: (item: T) => Promise<void>;
-  readonly #concurrency: number;
+  readonly #slots: DeletionSlots;
   readonly #highWater: number;
   #items: (T | undefined)[] = [];
   #head = 0;
@@ -23,15 +26,16 @@ export class WorkQueue<T> {
    */
   constructor(
     run: (item: T) => Promise<void>,
-    concurrency: number,
+    concurrency: number | DeletionSlots,
     highWater: number,
     cancel: { readonly cancelled: () => boolean; readonly skip: (item: T) => void } | undefined = undefined,
   ) {
     this.#run = run;
     this.#skip = cancel?.skip;
     this.#cancelled = cancel?.cancelled ?? (() => false);
-    this.#concurrency = concurrency;
-    this.#highWater = Math.max(highWater, concurrency);
+    this.#slots = typeof concurrency === 'number' ? new DeletionSlots(concurrency) : concurrency;
+    this.#slots.join(this);
+    this.#highWater = Math.max(highWater, this.#slots.size);
   }
 
   /** Items waiting or running. */
@@ -56,8 +60,18 @@ export class WorkQueue<T> {
     return new Promise<void>((resolve) => this.#idleWaiters.push(resolve)).then(settle);
   }
 
+  waiting(): boolean {
+    return this.#head < this.#items.length;
+  }
+
+  pump(): void {
+    this.#pump();
+  }
+
   #pump(): void {
-    while (this.#active < this.#concurrency && this.#head < this.#items.length) {
+    while (this.#head < this.#items.length) {
+      const skipping = this.#skip !== undefined && this.#cancelled();
+      if (!skipping && !this.#slots.take()) return;
       const item = this.#items[this.#head] as T;
       this.#items[this.#head] = undefined;
       this.#head += 1;
@@ -65,8 +79,8 @@ export class WorkQueue<T> {
         this.#items = this.#items.slice(this.#head);
         this.#head = 0;
       }
-      if (this.#skip !== undefined && this.#cancelled()) {
-        this.#skip(item);
+      if (skipping) {
+        (this.#skip as (item: T) => void)(item);
         continue;
       }
       this.#active += 1;
@@ -82,6 +96,7 @@ export class WorkQueue<T> {
 
   #finish(): void {
     this.#active -= 1;
+    this.#slots.give();
     this.#pump();
     this.#wake();
   }

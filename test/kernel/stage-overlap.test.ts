@@ -27,8 +27,20 @@ class SlowStore extends MemoryStore {
     return Promise.resolve();
   }
 
+  /** Removals in flight now, the most seen at once, and the commits seen when each removal started. */
+  inFlight = 0;
+  maxInFlight = 0;
+  readonly commitsAtStart: { target: Target; commits: number }[] = [];
+
   override remove(target: Target): Promise<RemovalResult> {
-    return new Promise<void>((resolve) => setTimeout(resolve, this.#delayMs(target))).then(() => super.remove(target));
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    this.commitsAtStart.push({ target, commits: this.commits });
+    return new Promise<void>((resolve) => setTimeout(resolve, this.#delayMs(target)))
+      .then(() => super.remove(target))
+      .finally(() => {
+        this.inFlight -= 1;
+      });
   }
 }
 
@@ -119,6 +131,25 @@ describe('stages that overlap (Policy.overlapsPrevious)', () => {
       { name: 'orphan', status: 'ran' },
       { name: 'late', status: 'ran' },
     ]);
+  });
+
+  it("overlapping stages share the run's concurrency, earlier stage first: expiry drains and commits while orphan deletions go on", async () => {
+    const store = new SlowStore(scenario(), () => 5);
+    const kernel = createKernel({
+      store,
+      clock,
+      config: { concurrency: 4 },
+      policies: [{ policy: expiryPolicy, options: { retentionHours: 24 } }, { policy: orphanPolicy, options: { graceMinutes: 60 } }],
+    });
+    const result = await kernel.run();
+    expect(result.totals).toMatchObject({ deleted: 60, failed: 0 });
+    // Never more than `concurrency` removals in flight, though both stages had work queued.
+    expect(store.maxInFlight).toBe(4);
+    // Every expiry removal started before any orphan removal: the earlier stage had the slots.
+    const kinds = store.commitsAtStart.map((s) => s.target.kind);
+    expect(kinds.lastIndexOf('record')).toBeLessThan(kinds.indexOf('file'));
+    // Expiry's commit ran while orphan removals were still being started.
+    expect(store.commitsAtStart.filter((s) => s.target.kind === 'file' && s.commits >= 1).length).toBeGreaterThan(0);
   });
 
   it('property: an overlapping orphan stage ends in the same store and totals as a sequential one, whatever the removal timing', async () => {
