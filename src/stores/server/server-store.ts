@@ -50,8 +50,8 @@ export interface ServerStoreOptions {
 interface KnownToken {
   /** The entry as read, to remove it only if nobody changed it since. */
   readonly raw: unknown;
-  /** The root-relative key of its own file, when inside the root. */
-  readonly fileKey?: string;
+  /** The root-relative key of its own file, when inside the root (set once the walk has told). */
+  fileKey?: string;
 }
 
 const YIELD_EVERY = 4096;
@@ -61,6 +61,25 @@ const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(res
 function stateOf(entry: FolderEntry | undefined): FileState | undefined {
   if (entry === undefined) return undefined;
   return entry.type === 'file' ? { type: 'file', size: entry.size, mtimeMs: entry.mtimeMs } : { type: entry.type };
+}
+
+/**
+ * The record of a token once the walk has told its file's state; sets the token's file key
+ * when the file is inside the root.
+ */
+function toRecord(token: TokenEntry, resolved: ResolvedTokenPath, state: FileState | undefined, known: KnownToken): StoredRecord {
+  const inRoot = state !== undefined && state.type !== 'outside';
+  const exists = state?.type === 'file';
+  const size = exists ? state.size : 0;
+  const key = inRoot ? resolved.key : undefined;
+  if (key !== undefined) known.fileKey = key;
+  // Built field by field: object spreads per token cost more than the rest of the record.
+  const file: { path: string; key?: string; inRoot: boolean; exists: boolean; size: number } = { path: token.filePath, inRoot, exists, size };
+  if (key !== undefined) file.key = key;
+  const record: { -readonly [K in keyof StoredRecord]: StoredRecord[K] } = { id: token.id, kind: 'token', bytes: size, file, refs: resolved.refs };
+  if (token.createdAt !== undefined) record.createdAt = token.createdAt;
+  if (token.expiresAt !== undefined) record.expiresAt = token.expiresAt;
+  return record;
 }
 
 function refusedByFileSystem(result: RemovalResult): boolean {
@@ -194,9 +213,17 @@ export class ServerStore implements Store {
     // Each distinct key of a token's own file gets a slot; the walk below fills the slots.
     const slotOfKey = new Map<string, number>();
     const slotOfToken = new Int32Array(count).fill(-1);
+    // What needs no file state is done here, while the walk still runs: each token is known
+    // and holds the keys it may mean. Its file key is set once the walk has seen the file.
+    const knownOf: KnownToken[] = new Array<KnownToken>(count);
     for (let i = 0; i < count; i += 1) {
-      const resolved = resolveTokenPath((tokens[i] as TokenEntry).filePath);
+      const token = tokens[i] as TokenEntry;
+      const resolved = resolveTokenPath(token.filePath);
       paths[i] = resolved;
+      const known: KnownToken = { raw: token.raw };
+      knownOf[i] = known;
+      this.#known.set(token.id, known);
+      this.#hold(token.id, resolved.refs);
       if (resolved.key !== undefined) {
         let slot = slotOfKey.get(resolved.key);
         if (slot === undefined) {
@@ -237,7 +264,7 @@ export class ServerStore implements Store {
       const slot = slotOfToken[i] as number;
       // Not seen by the walk: missing, a folder, under a symlinked folder, or not a plain key.
       const state = slot < 0 ? undefined : (stateOf(seen[slot]) ?? this.folder.inspect(resolved.key as string));
-      records[n] = this.#toRecord(tokens[i] as TokenEntry, resolved, state);
+      records[n] = toRecord(tokens[i] as TokenEntry, resolved, state, knownOf[i] as KnownToken);
     }
     const rejected: RejectedEntry[] = snapshot.rejected.map((entry) => {
       const refs = entry.filePath === undefined ? [] : resolveTokenPath(entry.filePath).refs;
@@ -290,22 +317,6 @@ export class ServerStore implements Store {
   /** Removes a token for the host (see {@link TokenFile.removeToken}). */
   removeToken(id: string): Promise<boolean> {
     return this.tokens.removeToken(id);
-  }
-
-  #toRecord(token: TokenEntry, resolved: ResolvedTokenPath, state: FileState | undefined): StoredRecord {
-    const inRoot = state !== undefined && state.type !== 'outside';
-    const exists = state?.type === 'file';
-    const size = exists ? state.size : 0;
-    const key = inRoot ? resolved.key : undefined;
-    this.#known.set(token.id, key === undefined ? { raw: token.raw } : { raw: token.raw, fileKey: key });
-    this.#hold(token.id, resolved.refs);
-    // Built field by field: object spreads per token cost more than the rest of the record.
-    const file: { path: string; key?: string; inRoot: boolean; exists: boolean; size: number } = { path: token.filePath, inRoot, exists, size };
-    if (key !== undefined) file.key = key;
-    const record: { -readonly [K in keyof StoredRecord]: StoredRecord[K] } = { id: token.id, kind: 'token', bytes: size, file, refs: resolved.refs };
-    if (token.createdAt !== undefined) record.createdAt = token.createdAt;
-    if (token.expiresAt !== undefined) record.expiresAt = token.expiresAt;
-    return record;
   }
 
   async #removeToken(id: string, fileKey: string | undefined): Promise<RemovalResult> {
