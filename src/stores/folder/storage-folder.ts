@@ -117,7 +117,7 @@ export class StorageFolder {
    * files (the server store checking each token's file) learns their state from this one walk
    * instead of an `lstat` per file after a walk that already made them.
    */
-  async survey(visit: (entry: FolderEntry) => void, options: Pick<WorkerWalkOptions, 'between' | 'window' | 'threads'> = {}): Promise<number> {
+  async survey(visit: (entry: FolderEntry) => void, options: Pick<WorkerWalkOptions, 'between' | 'window' | 'threads' | 'moreThreadsAfter'> = {}): Promise<number> {
     const at = Date.now();
     let bytes = 0;
     await this.#walk(

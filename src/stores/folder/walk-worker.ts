@@ -17,6 +17,12 @@ export interface WorkerWalkOptions extends Omit<FolderWalkOptions, 'chunkSize' |
    * {@link walkSteps}). Default 1.
    */
   readonly threads?: number;
+  /**
+   * When set, the workers start one at a time (the next when the one before is done) until this
+   * resolves, and then all the others at once: a walk that starts beside a busy thread (the
+   * token file being parsed) takes one core until that thread is free, and every core after.
+   */
+  readonly moreThreadsAfter?: Promise<void>;
 }
 
 /**
@@ -115,15 +121,31 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
       if (error === undefined) resolve();
       else reject(error);
     };
+    // Shares not started yet; before `moreThreadsAfter`, the next starts when one is done.
+    const waiting: number[] = [];
+    let gateOpen = false;
+    const startNext = (): void => {
+      const part = waiting.shift();
+      if (part !== undefined && !settled) startShare(part);
+    };
+    const startAll = (): void => {
+      gateOpen = true;
+      while (waiting.length > 0 && !settled) startNext();
+    };
     const shareDone = (): void => {
       running -= 1;
       if (running === 0) finish();
+    };
+    // A walker is free (its share walked, though maybe not yet handled here): before the gate
+    // opens, the next share starts on it.
+    const walkerFree = (): void => {
+      if (!gateOpen) startNext();
     };
     // Batches of every share are handled one after the other, in arrival order, even when `between` makes one wait.
     let queue: Promise<void> = Promise.resolve();
     const fail = (error: unknown): void => finish(error instanceof Error ? error : new Error(String(error)));
 
-    for (let part = 0; part < parts; part += 1) {
+    const startShare = (part: number): void => {
       const share = { part, parts };
       const shared = new SharedArrayBuffer(8);
       const state = new Int32Array(shared);
@@ -139,6 +161,7 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
             await walkFolder(root, visit, { ...options, share, stopped: () => settled || stopped() });
             if (stopped()) return finish();
             shareDone();
+            walkerFree();
           })
           .catch(fail);
       };
@@ -148,7 +171,7 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
         worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { root, reserved, batchSize, share, state: shared }, stdout: false, stderr: false });
       } catch {
         onThisThread();
-        continue;
+        return;
       }
       entry.worker = worker;
       let received = false;
@@ -173,6 +196,7 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
       };
       worker.on('message', (message: WorkerMessage) => {
         received = true;
+        if ('done' in message) walkerFree();
         queue = queue.then(() => handle(message)).catch(fail);
       });
       worker.on('error', (error) => {
@@ -192,6 +216,13 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
           if (!done && entry.worker !== null) finish(new Error(`the folder walk of ${root} stopped before it was done`));
         });
       });
+    };
+
+    for (let part = 0; part < parts; part += 1) waiting.push(part);
+    if (options.moreThreadsAfter === undefined) startAll();
+    else {
+      startNext();
+      options.moreThreadsAfter.then(startAll, startAll);
     }
   });
 }

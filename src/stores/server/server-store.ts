@@ -174,13 +174,15 @@ export class ServerStore implements Store {
     const early: FolderEntry[] = [];
     let visitNow: ((entry: FolderEntry) => void) | null = null;
     // A worker may run up to 256 batches of 512 entries ahead (about 8 MiB) while this thread
-    // parses the token file: for 100k files, the whole walk. The walk leaves this busy thread a
-    // core: on two cores a second walker slowed the parse more than it sped the walk (a cold
-    // load of 100k files and 70k tokens: 1.6–1.8 s against 1.4–1.6 s).
+    // parses the token file: for 100k files, the whole walk. Until the keys are known the walk
+    // leaves this busy thread a core, one worker walking one share after the other; then the
+    // shares left start at once. On two cores, two walkers beside the parse slowed it more than
+    // they sped the walk (a cold load of 100k files and 70k tokens, flat: 1.6–1.8 s against
+    // 1.4–1.6 s), while a sharded folder's walk outlasts the parse and needs both.
     const survey = this.folder.survey((entry) => (visitNow === null ? early.push(entry) : visitNow(entry)), {
       between: () => keysReady,
       window: 256,
-      threads: Math.max(1, Math.min(this.folder.walkerThreads, availableParallelism() - 1)),
+      moreThreadsAfter: keysReady,
     });
     // Settled below in every case; until then a failure must not surface as unhandled.
     survey.catch(() => undefined);

@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WorkerOptions } from 'node:worker_threads';
@@ -57,8 +56,50 @@ describe('a split walk whose workers cannot start', () => {
   });
 });
 
+describe('a split walk that starts beside a busy thread (moreThreadsAfter)', () => {
+  const releasable = (): { promise: Promise<void>; release: () => void } => {
+    let release!: () => void;
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    return { promise, release };
+  };
+
+  it('walks one share at a time while the gate is shut, the next once a worker is done: every entry once', async () => {
+    const here: string[] = [];
+    await walkFolder(box.root, (entry) => here.push(entry.key));
+    const seen: string[] = [];
+    // The gate never opens: the walk still ends, its shares walked one after the other.
+    await walkInWorker(box.root, (entry) => seen.push(entry.key), { threads: 3, batchSize: 16, moreThreadsAfter: new Promise<void>(() => undefined) });
+    expect(seen.sort()).toEqual(here.sort());
+    expect(workers.started.map((share) => share.part)).toEqual([0, 1, 2]);
+  });
+
+  it('starts no second worker while the first is still walking and the gate is shut; opening it starts the rest at once', async () => {
+    const gate = releasable();
+    const consumer = releasable();
+    const seen: string[] = [];
+    // window 1 and a consumer that holds the first batch: the first worker cannot finish its share.
+    const walk = walkInWorker(box.root, (entry) => seen.push(entry.key), {
+      threads: 3,
+      batchSize: 8,
+      window: 1,
+      between: () => consumer.promise,
+      moreThreadsAfter: gate.promise,
+    });
+    await vi.waitFor(() => expect(seen.length).toBeGreaterThan(0));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(workers.started.map((share) => share.part)).toEqual([0]);
+    gate.release();
+    await vi.waitFor(() => expect(workers.started.map((share) => share.part).sort()).toEqual([0, 1, 2]));
+    consumer.release();
+    await walk;
+    const here: string[] = [];
+    await walkFolder(box.root, (entry) => here.push(entry.key));
+    expect(seen.sort()).toEqual(here.sort());
+  });
+});
+
 describe('the service option walkerThreads', () => {
-  it('reaches the folder walks: the orphan scan is split between that many workers, and the load\'s walk leaves the parsing thread a core', async () => {
+  it('reaches the folder walks: the load\'s walk and the orphan scan are each split between that many workers', async () => {
     // 70 subfolders: enough for the store to walk on workers.
     for (let i = 0; i < 70; i += 1) box.file(`d${i}/x.wav`, 1);
     writeFileSync(box.tokenFile, '{}');
@@ -74,9 +115,8 @@ describe('the service option walkerThreads', () => {
     } finally {
       await service.close();
     }
-    expect(workers.started.filter((share) => share.parts === 3).map((share) => share.part).sort()).toEqual([0, 1, 2]);
-    // The load's walk, beside the token file's parse, leaves this thread a core.
-    const beside = Math.max(1, Math.min(3, availableParallelism() - 1));
-    expect(workers.started.some((share) => share.parts === beside)).toBe(true);
+    // Two walks (the load's, then the orphan scan's), each in shares 0, 1 and 2 of 3.
+    expect(workers.started.every((share) => share.parts === 3)).toBe(true);
+    expect(workers.started.map((share) => share.part).sort()).toEqual([0, 0, 1, 1, 2, 2]);
   });
 });
