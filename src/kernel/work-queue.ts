@@ -66,6 +66,9 @@ export class WorkQueue<T> implements SlotClaimant {
 
   pump(): void {
     this.#pump();
+    // A cancelled run's waiting items are skipped here without a task of this queue ending:
+    // its drain and pace waiters must hear of it.
+    this.#wake();
   }
 
   #pump(): void {

@@ -18,8 +18,10 @@ describe('DeletionSlots shared by the work queues of a run', () => {
   it('model: at most `size` tasks run in all; a queue starts one only when no earlier queue has one waiting; each queue runs its items once, in order', async () => {
     const step = fc.oneof(fc.record({ push: fc.nat(3) }), fc.record({ finish: fc.nat(40) }));
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.array(step, { maxLength: 80 }), async (size, queues, steps) => {
+      fc.asyncProperty(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.array(step, { maxLength: 80 }), fc.boolean(), async (size, queues, steps, cancelAtEnd) => {
         const slots = new DeletionSlots(size);
+        let cancelled = false;
+        const skipped = Array.from({ length: queues }, () => 0);
         const running: Started[] = [];
         const startedOrder: number[][] = Array.from({ length: queues }, () => []);
         const work = Array.from(
@@ -33,6 +35,7 @@ describe('DeletionSlots shared by the work queues of a run', () => {
                 }),
               slots,
               1000,
+              { cancelled: () => cancelled, skip: () => (skipped[q] = (skipped[q] as number) + 1) },
             ),
         );
         const pushed = Array.from({ length: queues }, () => 0);
@@ -72,13 +75,18 @@ describe('DeletionSlots shared by the work queues of a run', () => {
           }
           check();
         }
-        // Finishing everything runs every item exactly once.
+        // Finishing everything runs every item exactly once; after a cancel, what still waited is
+        // skipped instead, and every queue still drains (a later queue's items are skipped as a
+        // slot comes back from an earlier one, with no task of its own ending).
+        cancelled = cancelAtEnd;
+        const drained = Promise.all(work.map((w) => w.drained()));
         while (running.length > 0) {
           running.shift()?.finish();
           await settle();
         }
-        await Promise.all(work.map((w) => w.drained()));
-        expect(startedOrder.map((o) => o.length)).toEqual(pushed);
+        await drained;
+        expect(startedOrder.map((o, q) => o.length + (skipped[q] as number))).toEqual(pushed);
+        if (!cancelAtEnd) expect(skipped.every((n) => n === 0)).toBe(true);
         expect(slots.free).toBe(size);
       }),
       { numRuns: 150 },

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import fc from 'fast-check';
 import { Observable } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createKernel, type Decision, type DomainEvent, type Policy, type RemovalResult, type Target } from '../../src/kernel/index.js';
 import { expiryPolicy, orphanPolicy } from '../../src/policies/index.js';
 import { MemoryStore, type MemoryFile, type MemoryRecord, type MemoryStoreInit } from '../../src/stores/memory/index.js';
@@ -150,6 +150,29 @@ describe('stages that overlap (Policy.overlapsPrevious)', () => {
     expect(kinds.lastIndexOf('record')).toBeLessThan(kinds.indexOf('file'));
     // Expiry's commit ran while orphan removals were still being started.
     expect(store.commitsAtStart.filter((s) => s.target.kind === 'file' && s.commits >= 1).length).toBeGreaterThan(0);
+  });
+
+  it('a run cancelled while the orphan stage waits for slots expiry holds still ends: the waiting deletions are skipped as cancelled', async () => {
+    const store = new SlowStore(scenario(), () => 20);
+    const kernel = createKernel({
+      store,
+      clock,
+      config: { concurrency: 2 },
+      policies: [{ policy: expiryPolicy, options: { retentionHours: 24 } }, { policy: orphanPolicy, options: { graceMinutes: 60 } }],
+    });
+    const events = collect(kernel);
+    const run = kernel.run();
+    // Cancel once orphan's intents are journaled: expiry holds both slots, orphan's deletions wait.
+    await vi.waitFor(() => expect(events.some((e) => e.type === 'DeletionPlanned' && policyOf(e) === 'orphan')).toBe(true));
+    kernel.cancel();
+    const result = await run;
+    expect(result.outcome).toBe('partial');
+    const skipped = events.filter((e) => e.type === 'DeletionSkipped' && (e.data as { reason: string }).reason === 'cancelled');
+    expect(skipped.some((e) => policyOf(e) === 'orphan')).toBe(true);
+    // Every intent has its outcome: deleted, or skipped as cancelled.
+    const planned = events.filter((e) => e.type === 'DeletionPlanned').length;
+    const settled = events.filter((e) => e.type === 'ItemDeleted').length + skipped.length;
+    expect(settled).toBe(planned);
   });
 
   it('property: an overlapping orphan stage ends in the same store and totals as a sequential one, whatever the removal timing', async () => {

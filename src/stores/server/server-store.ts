@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { Observable } from 'rxjs';
 import type {
