@@ -246,7 +246,14 @@ export class ServerStore implements Store {
         met += 1;
       }
     });
-    await survey;
+    try {
+      await survey;
+    } catch (error) {
+      // A load that fails leaves no token known, as if none had been read.
+      this.#known.clear();
+      this.#holders.clear();
+      throw error;
+    }
     // Records come in the order the walk met their files (then those without one, as in the
     // file): deletions follow the folder, one directory after the other, which a file system
     // does faster than the same deletions in token-file order (a walk split between workers

@@ -42,6 +42,18 @@ describe('ServerStore records', () => {
 });
 
 describe('ServerStore removals', () => {
+  it('after a load whose folder walk failed, no token is known: a removal finds it gone and its file stays', async () => {
+    box.tokens({ one: { file_path: 'a.wav', created_at: now } });
+    // The storage root is a regular file: the walk cannot list it.
+    rmSync(box.root, { recursive: true });
+    writeFileSync(box.root, 'not a folder');
+    const store = open();
+    await expect(store.loadRecords()).rejects.toThrow();
+    expect(await store.remove({ kind: 'record', id: 'one' })).toEqual({ status: 'gone' });
+    await store.commit();
+    expect(tokenIds()).toEqual(['one']);
+  });
+
   it('never unlinks a file another live token refers to, and frees it with the last one', async () => {
     box.file('shared.wav', 9);
     box.tokens({ one: { file_path: 'shared.wav', created_at: now }, two: { file_path: 'shared.wav', created_at: now } });
