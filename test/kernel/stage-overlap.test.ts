@@ -69,6 +69,16 @@ function scenario(): MemoryStoreInit {
   return { records, files, limitBytes: null };
 }
 
+/** A kernel running expiry then the orphan stage, which overlaps it, with `concurrency` slots. */
+function expiryThenOrphan(store: SlowStore, concurrency: number): ReturnType<typeof createKernel> {
+  return createKernel({
+    store,
+    clock,
+    config: { concurrency },
+    policies: [{ policy: expiryPolicy, options: { retentionHours: 24 } }, { policy: orphanPolicy, options: { graceMinutes: 60 } }],
+  });
+}
+
 describe('stages that overlap (Policy.overlapsPrevious)', () => {
   it("the orphan scan plans while expiry's deletions still run; a later policy waits for both, the store commit and a fresh usage", async () => {
     const store = new SlowStore(scenario(), () => 5);
@@ -135,12 +145,7 @@ describe('stages that overlap (Policy.overlapsPrevious)', () => {
 
   it("overlapping stages share the run's concurrency, earlier stage first: expiry drains and commits while orphan deletions go on", async () => {
     const store = new SlowStore(scenario(), () => 5);
-    const kernel = createKernel({
-      store,
-      clock,
-      config: { concurrency: 4 },
-      policies: [{ policy: expiryPolicy, options: { retentionHours: 24 } }, { policy: orphanPolicy, options: { graceMinutes: 60 } }],
-    });
+    const kernel = expiryThenOrphan(store, 4);
     const result = await kernel.run();
     expect(result.totals).toMatchObject({ deleted: 60, failed: 0 });
     // Never more than `concurrency` removals in flight, though both stages had work queued.
@@ -154,12 +159,7 @@ describe('stages that overlap (Policy.overlapsPrevious)', () => {
 
   it('a run cancelled while the orphan stage waits for slots expiry holds still ends: the waiting deletions are skipped as cancelled', async () => {
     const store = new SlowStore(scenario(), () => 20);
-    const kernel = createKernel({
-      store,
-      clock,
-      config: { concurrency: 2 },
-      policies: [{ policy: expiryPolicy, options: { retentionHours: 24 } }, { policy: orphanPolicy, options: { graceMinutes: 60 } }],
-    });
+    const kernel = expiryThenOrphan(store, 2);
     const events = collect(kernel);
     const run = kernel.run();
     // Cancel once orphan's intents are journaled: expiry holds both slots, orphan's deletions wait.
