@@ -1,9 +1,8 @@
-import { DeletionSlots, type SlotClaimant } from './deletion-slots.js';
+import type { DeletionSlots, SlotClaimant } from './deletion-slots.js';
 
 /**
- * A first-in first-out work queue with at most `concurrency` tasks running at once, or as many
- * as a {@link DeletionSlots} shared with other queues grants it. The queue
- * is a ring of indices (no `Array.shift`, which costs O(n) per item on long queues), and it
+ * A first-in first-out work queue that runs as many tasks at once as its {@link DeletionSlots}
+ * (shared with the other stages of a run) grants it. The queue is a ring of indices (no `Array.shift`, which costs O(n) per item on long queues), and it
  * offers back-pressure: `pace()` resolves while fewer than `highWater` items wait or run.
  */
 export class WorkQueue<T> implements SlotClaimant {
@@ -26,15 +25,15 @@ export class WorkQueue<T> implements SlotClaimant {
    */
   constructor(
     run: (item: T) => Promise<void>,
-    concurrency: number | DeletionSlots,
+    slots: DeletionSlots,
     highWater: number,
     cancel: { readonly cancelled: () => boolean; readonly skip: (item: T) => void } | undefined = undefined,
   ) {
     this.#run = run;
     this.#skip = cancel?.skip;
     this.#cancelled = cancel?.cancelled ?? (() => false);
-    this.#slots = typeof concurrency === 'number' ? new DeletionSlots(concurrency) : concurrency;
-    this.#slots.join(this);
+    this.#slots = slots;
+    slots.join(this);
     this.#highWater = Math.max(highWater, this.#slots.size);
   }
 
@@ -45,8 +44,7 @@ export class WorkQueue<T> implements SlotClaimant {
 
   push(item: T): void {
     this.#items.push(item);
-    this.#pump();
-    this.#wake();
+    this.pump();
   }
 
   /** Resolves when the queue has room again; a producer awaits it between chunks. */
@@ -64,17 +62,15 @@ export class WorkQueue<T> implements SlotClaimant {
     return this.#head < this.#items.length;
   }
 
+  /**
+   * Starts waiting items while slots are granted (skips them once cancelled), then wakes the
+   * drain and pace waiters: items skipped when another stage returns a slot end the wait with no
+   * task of this queue ending.
+   */
   pump(): void {
-    this.#pump();
-    // A cancelled run's waiting items are skipped here without a task of this queue ending:
-    // its drain and pace waiters must hear of it.
-    this.#wake();
-  }
-
-  #pump(): void {
     while (this.#head < this.#items.length) {
       const skipping = this.#skip !== undefined && this.#cancelled();
-      if (!skipping && !this.#slots.take()) return;
+      if (!skipping && !this.#slots.take()) break;
       const item = this.#items[this.#head] as T;
       this.#items[this.#head] = undefined;
       this.#head += 1;
@@ -95,13 +91,13 @@ export class WorkQueue<T> implements SlotClaimant {
         },
       );
     }
+    this.#wake();
   }
 
   #finish(): void {
     this.#active -= 1;
     this.#slots.give();
-    this.#pump();
-    this.#wake();
+    this.pump();
   }
 
   #wake(): void {

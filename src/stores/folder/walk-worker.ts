@@ -121,16 +121,18 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
       if (error === undefined) resolve();
       else reject(error);
     };
-    // Shares not started yet; before `moreThreadsAfter`, the next starts when one is done.
-    const waiting: number[] = [];
+    // Shares from `next` on are not started yet; before `moreThreadsAfter`, the next starts when one is done.
+    let next = 0;
     let gateOpen = false;
     const startNext = (): void => {
-      const part = waiting.shift();
-      if (part !== undefined && !settled) startShare(part);
+      if (next >= parts || settled) return;
+      const part = next;
+      next += 1;
+      startShare(part);
     };
     const startAll = (): void => {
       gateOpen = true;
-      while (waiting.length > 0 && !settled) startNext();
+      while (next < parts && !settled) startNext();
     };
     const shareDone = (): void => {
       running -= 1;
@@ -218,7 +220,6 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
       });
     };
 
-    for (let part = 0; part < parts; part += 1) waiting.push(part);
     if (options.moreThreadsAfter === undefined) startAll();
     else {
       startNext();
