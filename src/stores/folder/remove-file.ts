@@ -1,4 +1,4 @@
-import { lstat, unlink } from 'node:fs';
+import { lstatSync, unlink } from 'node:fs';
 
 /** What became of one path given to {@link removeRegularFile}. */
 export type UnlinkOutcome =
@@ -22,24 +22,31 @@ function typeOf(stats: { isFile(): boolean; isSymbolicLink(): boolean; isDirecto
  * Removes the regular file at an absolute path: `lstat` right before the unlink, anything but a
  * regular file left in place, and the size it had reported as freed. Never rejects.
  *
- * Both calls go through libuv's thread pool with the callback API (no promise per call): the
- * main thread only hands them over, and removals in flight overlap on disks where each unlink
- * waits for the device. How many overlap is the pool's size (`UV_THREADPOOL_SIZE`, 4 unless set
- * before the process started; the `reclaim` command sets 16).
+ * The `lstat` runs on this thread: the inode is in the cache (a cleanup's walk or the caller's
+ * plan has just looked at it), so it costs a few microseconds, against a round trip through
+ * libuv's thread pool. Only the unlink, which may wait on the disk, goes to the pool, with the
+ * callback API (no promise per call); removals in flight overlap there. How many overlap is the
+ * pool's size (`UV_THREADPOOL_SIZE`, 4 unless set before the process started; the `reclaim`
+ * command sets 16).
  */
 export function removeRegularFile(path: string): Promise<UnlinkOutcome> {
+  let stats;
+  try {
+    stats = lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    // ENOTDIR, ENAMETOOLONG and the like: no file there.
+    return Promise.resolve(GONE);
+  }
+  if (stats === undefined) return Promise.resolve(GONE);
+  const type = typeOf(stats);
+  if (type !== 'file') return Promise.resolve({ status: 'not-a-file', type });
+  const size = stats.size;
   return new Promise((resolve) => {
-    lstat(path, (statError, stats) => {
-      // ENOENT, ENOTDIR and the like: no file there.
-      if (statError !== null) return resolve(GONE);
-      const type = typeOf(stats);
-      if (type !== 'file') return resolve({ status: 'not-a-file', type });
-      unlink(path, (error) => {
-        if (error === null) return resolve({ status: 'deleted', size: stats.size });
-        const code = error.code;
-        if (code === 'ENOENT') return resolve(GONE);
-        resolve({ status: 'refused', code: code ?? 'UNKNOWN', message: error.message });
-      });
+    unlink(path, (error) => {
+      if (error === null) return resolve({ status: 'deleted', size });
+      const code = error.code;
+      if (code === 'ENOENT') return resolve(GONE);
+      resolve({ status: 'refused', code: code ?? 'UNKNOWN', message: error.message });
     });
   });
 }
