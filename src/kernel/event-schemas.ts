@@ -1,6 +1,7 @@
 import type { ValidateFunction } from 'ajv';
-import { createAjv, formatAjvErrors } from './validation.js';
+import { formatAjvErrors } from './validation.js';
 import { EVENT_TYPES, type DomainEvent, type EventType } from './events.js';
+import * as generated from './event-validators.generated.js';
 
 const str = { type: 'string' } as const;
 const nonNegInt = { type: 'integer', minimum: 0 } as const;
@@ -123,22 +124,16 @@ export function eventSchema(type: EventType): Record<string, unknown> {
 /** The result of checking one untrusted value against the event schemas. */
 export type EventCheck = { readonly ok: true; readonly event: DomainEvent } | { readonly ok: false; readonly reason: string };
 
-let ajv: ReturnType<typeof createAjv> | undefined;
-const validators = new Map<string, ValidateFunction>();
+/**
+ * The validator of each event type, compiled ahead of time (`npm run validators` writes
+ * event-validators.generated.ts from {@link eventSchema}; a test holds it to the schemas):
+ * compiling them when a process starts cost the CLI ~150–250 ms, ajv's meta-schema included.
+ */
+const VALIDATORS = generated as unknown as Readonly<Partial<Record<string, ValidateFunction>>>;
 const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
 
-/**
- * The validator of one event type, compiled the first time that type is checked: a run meets a
- * handful of the types, and compiling all of them up front costs a start-up of the CLI ~150 ms.
- */
 function validatorOf(type: string): ValidateFunction | undefined {
-  let validate = validators.get(type);
-  if (validate === undefined && KNOWN_TYPES.has(type)) {
-    ajv ??= createAjv();
-    validate = ajv.compile(eventSchema(type as EventType));
-    validators.set(type, validate);
-  }
-  return validate;
+  return KNOWN_TYPES.has(type) ? VALIDATORS[type] : undefined;
 }
 
 /**

@@ -4,9 +4,12 @@ import { configError, type FieldProblem } from './errors.js';
 /** A JSON Schema, as ajv takes it. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
 
-/** One ajv instance setup for all of reclaim: defaults applied, every error collected. */
+/** How reclaim sets up ajv: defaults applied, every error collected. */
+export const AJV_OPTIONS = { allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true } as const;
+
+/** One ajv instance set up for all of reclaim (see {@link AJV_OPTIONS}). */
 export function createAjv(): Ajv {
-  return new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
+  return new Ajv(AJV_OPTIONS);
 }
 
 let shared: Ajv | undefined;
