@@ -2,11 +2,16 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { builtCli } from '../support/cli-bundle.js';
 import { TSX_ENV, TSX_IMPORT } from '../support/tsx.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
-const bin = join(root, 'src', 'cli', 'bin.ts');
+// The command as the build bundles it, run with plain node.
+let bin: string;
+beforeAll(async () => {
+  bin = await builtCli();
+});
 const HOUR = 3_600_000;
 
 interface Outcome {
@@ -17,7 +22,7 @@ interface Outcome {
 
 function reclaim(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
   return new Promise((resolvePromise) => {
-    execFile(process.execPath, [...TSX_IMPORT, bin, ...args], { cwd, env: { ...process.env, ...TSX_ENV, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
       resolvePromise({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
     });
   });
@@ -94,7 +99,7 @@ describe('reclaim command line', () => {
     expect(events.at(-1)?.type).toBe('RunCompleted');
     const lastSeq = events.at(-1)?.seq as number;
 
-    const follower = spawn(process.execPath, [...TSX_IMPORT, bin, 'events', '--follow', '--from', String(lastSeq + 1)], { cwd, env: { ...process.env, ...TSX_ENV } });
+    const follower = spawn(process.execPath, [bin, 'events', '--follow', '--from', String(lastSeq + 1)], { cwd, env: process.env });
     let streamed = '';
     follower.stdout.on('data', (chunk: Buffer) => (streamed += chunk.toString()));
     const exited = new Promise<number | null>((r) => follower.on('exit', (code) => r(code)));
@@ -152,9 +157,9 @@ describe('reclaim command line', () => {
       utimesSync(path, old, old);
     }
     // `script` runs the command on a pseudo-terminal, as a person at a shell would.
-    const command = [process.execPath, ...TSX_IMPORT, bin, 'run'].map((a) => `'${a}'`).join(' ');
+    const command = [process.execPath, bin, 'run'].map((a) => `'${a}'`).join(' ');
     const tty = await new Promise<string>((done) => {
-      execFile('script', ['-qfec', command, '/dev/null'], { cwd, env: { ...process.env, ...TSX_ENV }, timeout: 60_000 }, (_e, stdout) => done(stdout));
+      execFile('script', ['-qfec', command, '/dev/null'], { cwd, env: process.env, timeout: 60_000 }, (_e, stdout) => done(stdout));
     });
     expect(tty).toMatch(/reclaim \[[\u2588\u2591=\- ]*\] \d+\/\d+ deletions/);
     expect(tty).toContain('success: 2 tokens, 3003 files');

@@ -7,16 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * The package's `reclaim` executable is src/cli/reclaim.cts: it sizes libuv's thread pool and
- * then imports ./bin.js. Here it is compiled as the build compiles it (CommonJS) next to a
- * stand-in bin.js that reports the pool it got, and run with plain node, as npm's bin link runs
- * it. The pool size shows as the process's thread count once the pool has started.
+ * then imports the bundled command, ./reclaim-cli.mjs. Here it is compiled as the build compiles
+ * it (CommonJS) next to a stand-in reclaim-cli.mjs that reports the pool it got, and run with
+ * plain node, as npm's bin link runs it. The pool size shows as the process's thread count once
+ * the pool has started.
  */
 const root = resolve(import.meta.dirname, '..', '..');
 let dir: string;
 
 const PROBE = `
 import { readdirSync, stat } from 'node:fs';
-if (process.env.PROBE_FAIL === '1') throw new Error('bin.js failed to load');
+if (process.env.PROBE_FAIL === '1') throw new Error('reclaim-cli.mjs failed to load');
 stat('/', () => console.log(JSON.stringify({ threads: readdirSync('/proc/self/task').length, size: process.env.UV_THREADPOOL_SIZE ?? null, flags: globalThis.v8FlagsSet ?? null })));
 `;
 
@@ -44,7 +45,7 @@ beforeAll(() => {
   const source = readFileSync(join(root, 'src', 'cli', 'reclaim.cts'), 'utf8');
   writeFileSync(join(dir, 'reclaim.cjs'), transformSync(source, { loader: 'ts', format: 'cjs', platform: 'node', target: 'node20' }).code);
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
-  writeFileSync(join(dir, 'bin.js'), PROBE);
+  writeFileSync(join(dir, 'reclaim-cli.mjs'), PROBE);
   writeFileSync(join(dir, 'record-flags.cjs'), RECORD_FLAGS);
 });
 
@@ -52,7 +53,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the reclaim executable (src/cli/reclaim.cts)', () => {
   it('starts the CLI with a 16-thread pool, where an ES module entry gets the default 4', async () => {
-    const direct = JSON.parse((await run('bin.js')).stdout) as { threads: number; size: string | null };
+    const direct = JSON.parse((await run('reclaim-cli.mjs')).stdout) as { threads: number; size: string | null };
     const launched = JSON.parse((await run('reclaim.cjs')).stdout) as { threads: number; size: string | null };
     expect(direct.size).toBeNull();
     expect(launched.size).toBe('16');
@@ -61,7 +62,7 @@ describe('the reclaim executable (src/cli/reclaim.cts)', () => {
   });
 
   it('keeps a UV_THREADPOOL_SIZE the user set', async () => {
-    const direct = JSON.parse((await run('bin.js')).stdout) as { threads: number };
+    const direct = JSON.parse((await run('reclaim-cli.mjs')).stdout) as { threads: number };
     const launched = JSON.parse((await run('reclaim.cjs', { UV_THREADPOOL_SIZE: '6' })).stdout) as { threads: number; size: string };
     expect(launched.size).toBe('6');
     expect(launched.threads - direct.threads).toBe(2);
@@ -81,6 +82,6 @@ describe('the reclaim executable (src/cli/reclaim.cts)', () => {
     const result = await run('reclaim.cjs', { PROBE_FAIL: '1' });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('reclaim: could not start');
-    expect(result.stderr).toContain('bin.js failed to load');
+    expect(result.stderr).toContain('reclaim-cli.mjs failed to load');
   });
 });

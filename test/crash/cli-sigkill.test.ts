@@ -2,11 +2,15 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCleanupService, readJournalFile } from '../../src/node/index.js';
-import { TSX_ENV, TSX_IMPORT } from '../support/tsx.js';
+import { builtCli } from '../support/cli-bundle.js';
 
-const bin = resolve(import.meta.dirname, '..', '..', 'src', 'cli', 'bin.ts');
+// The command as the build bundles it, run with plain node.
+let bin: string;
+beforeAll(async () => {
+  bin = await builtCli();
+});
 const HOUR = 3_600_000;
 const VALID = 1500;
 const BATCH = 600;
@@ -15,7 +19,7 @@ const BATCH = 600;
 function runCli(cwd: string, killAfterMs: number | null): Promise<{ code: number | null; signal: string | null; ms: number }> {
   const started = Date.now();
   return new Promise((done) => {
-    const child = spawn(process.execPath, [...TSX_IMPORT, bin, 'run', '--json'], { cwd, env: { ...process.env, ...TSX_ENV }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [bin, 'run', '--json'], { cwd, env: process.env, stdio: 'ignore' });
     const timer = killAfterMs === null ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);

@@ -3,14 +3,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCleanupService } from '../../src/node/index.js';
-import { bundleFixture } from '../stores/server/bundle-fixture.js';
+import { builtCli } from '../support/cli-bundle.js';
 import { fileSandbox, journalLines, type FileSandbox } from './file-sandbox.js';
 import { readSse, eventOf } from './helpers.js';
 
-// `reclaim serve` as a real child process: the CLI program with the serve command, bundled once.
+// `reclaim serve` as a real child process: the command as the build bundles it.
 let serveScript: string;
 beforeAll(async () => {
-  serveScript = await bundleFixture(join(import.meta.dirname, '../../src/cli/bin.ts'));
+  serveScript = await builtCli();
 });
 
 interface ServeChild {
