@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configError, isReclaimError, ReclaimError, type FieldProblem } from '../kernel/index.js';
 import { resolveServiceOptions, type CleanupServiceOptions, type ResolvedServiceOptions } from '../node/options.js';
+// The service's schemas validate with validators compiled ahead of time.
+import '../node/precompiled-validators.js';
 import { CLI_OPTIONS, flagProperty, parseOptionValue } from './option-table.js';
 
 /** Where the command line takes its configuration from. */

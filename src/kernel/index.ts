@@ -66,4 +66,4 @@ export {
 } from './storage.js';
 export type { ScanOptions, Store } from './store.js';
 export { CLOCK, JOURNAL, KERNEL_CONFIG, POLICY, RX_SCHEDULER, STORE } from './tokens.js';
-export { createAjv, deepFreeze, fieldProblems, validateConfig, type JsonSchema } from './validation.js';
+export { createAjv, deepFreeze, fieldProblems, usePrecompiledValidators, validateConfig, type JsonSchema } from './validation.js';

@@ -4,6 +4,8 @@ import { ServerStore } from '../stores/server/index.js';
 import { assembleCleanupService, type CleanupService, type CleanupServiceParts } from './cleanup-service.js';
 import { LazyJournal } from './lazy-journal.js';
 import { resolveServiceOptions, type CleanupServiceOptions } from './options.js';
+// The service's schemas validate with validators compiled ahead of time.
+import './precompiled-validators.js';
 
 /**
  * Creates the server cleanup service (SPEC §5) over a JSON token file and a storage folder,

@@ -1,13 +1,16 @@
+import type { ValidateFunction } from 'ajv';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventValidatorsSource } from '../../scripts/event-validators-source.js';
-import { checkEvent, createAjv, eventSchema, EVENT_TYPES, isoUtc } from '../../src/kernel/index.js';
+import { configValidatorsSource, eventValidatorsSource } from '../../scripts/validators-source.js';
+import { checkEvent, createAjv, eventSchema, EVENT_TYPES, fieldProblems, isoUtc } from '../../src/kernel/index.js';
 import { formatAjvErrors } from '../../src/kernel/validation.js';
+import * as configValidators from '../../src/node/config-validators.generated.js';
+import { PRECOMPILED_SCHEMAS } from '../../src/node/precompiled-schemas.js';
 import { newEventArb } from '../stores/file-journal/event-arbitraries.js';
 
-const GENERATED = resolve(import.meta.dirname, '..', '..', 'src', 'kernel', 'event-validators.generated.ts');
+const SRC = resolve(import.meta.dirname, '..', '..', 'src');
 
 /** Each type's schema compiled now, as the kernel did before the validators were generated. */
 const ajv = createAjv();
@@ -61,7 +64,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 
 describe('precompiled event validators', () => {
   it('are what `npm run validators` writes from the event schemas now (run it after changing a schema)', () => {
-    expect(readFileSync(GENERATED, 'utf8')).toBe(eventValidatorsSource());
+    expect(readFileSync(join(SRC, 'kernel', 'event-validators.generated.ts'), 'utf8')).toBe(eventValidatorsSource());
   });
 
   it('cover every event type', () => {
@@ -84,5 +87,56 @@ describe('precompiled event validators', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+/** A value for a configuration field: good ones and every kind of wrong one. */
+const fieldValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(0, 1, 2, 24, 60, 80, 100, 1024, -1, 0.5, 1e9, Number.MAX_SAFE_INTEGER, '', 'x', '24', true, false, null, [], {}),
+  fc.double({ noNaN: true }),
+  fc.integer({ min: -10, max: 100_000 }),
+  fc.string({ maxLength: 6 }),
+  fc.array(fc.oneof(fc.string({ maxLength: 4 }), fc.integer()), { maxLength: 3 }),
+);
+
+/** An options object for a schema: some of its own fields with any values, maybe an unknown one. */
+function optionsFor(schema: Record<string, unknown>): fc.Arbitrary<Record<string, unknown>> {
+  const names = Object.keys((schema.properties as Record<string, unknown> | undefined) ?? {});
+  return fc
+    .tuple(fc.subarray(names), fc.array(fieldValue, { minLength: names.length, maxLength: names.length }), fc.option(fc.string({ maxLength: 5 }), { nil: undefined }))
+    .map(([chosen, values, unknown]) => {
+      const options: Record<string, unknown> = {};
+      chosen.forEach((name, i) => {
+        options[name] = values[i];
+      });
+      if (unknown !== undefined && !names.includes(unknown)) options[unknown] = 1;
+      return options;
+    });
+}
+
+describe('precompiled configuration validators (the Node service)', () => {
+  it('are what `npm run validators` writes from the schemas now (run it after changing a schema)', () => {
+    expect(readFileSync(join(SRC, 'node', 'config-validators.generated.ts'), 'utf8')).toBe(configValidatorsSource());
+  });
+
+  it('give the verdict, the field problems and the defaults a validator compiled now gives', () => {
+    const precompiled = configValidators as unknown as Record<string, ValidateFunction>;
+    for (const [name, schema] of Object.entries(PRECOMPILED_SCHEMAS)) {
+      const now = createAjv().compile(schema);
+      const ahead = precompiled[name] as ValidateFunction;
+      expect(ahead, name).toBeTypeOf('function');
+      fc.assert(
+        fc.property(optionsFor(schema), (options) => {
+          const a = structuredClone(options);
+          const b = structuredClone(options);
+          const ok = now(a);
+          expect(ahead(b), name).toBe(ok);
+          // Defaults applied alike, and the same problems named for the same fields.
+          expect(b).toEqual(a);
+          if (!ok) expect(fieldProblems(ahead.errors, b)).toEqual(fieldProblems(now.errors, a));
+        }),
+        { numRuns: 400 },
+      );
+    }
   });
 });
