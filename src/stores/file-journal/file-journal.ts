@@ -13,7 +13,7 @@ import {
   type NewEvent,
 } from '../../kernel/index.js';
 import { fsyncDirectory, writeFully } from '../fs/durability.js';
-import { isHotShape } from './hot-events.js';
+import { hotLine } from './hot-events.js';
 import { resolveFileJournalOptions, type FileJournalOptions, type ResolvedFileJournalOptions } from './file-journal-options.js';
 import { lockJournal, type JournalLock } from './journal-lock.js';
 import { readLines, type RawLine } from './line-reader.js';
@@ -102,14 +102,14 @@ function envelope(event: NewEvent, seq: number, at: string): DomainEvent {
  * Serialises one event and checks that what a later open will read back is a valid event, so
  * that nothing is acknowledged that replay would reject (NaN, undefined, wrong shapes).
  *
- * The per-item events a cleanup appends by the thousand are checked in memory (see
- * {@link isHotShape}: for them that says what checking the parsed line would say); anything
- * else takes the round trip through the text and is checked as replay will see it.
+ * The per-item events a cleanup appends by the thousand are checked by hand by {@link hotLine};
+ * anything it is not sure of takes the round trip through the text and is checked against its
+ * schema as replay will see it.
  */
 function serialise(event: NewEvent, seq: number, at: string, index: number): { line: string; event: DomainEvent } {
   const sequenced = envelope(event, seq, at);
-  // The per-item events (two per deleted file): checked in memory, written once.
-  if (isHotShape(sequenced) === true && checkEvent(sequenced).ok) return { line: `${JSON.stringify(sequenced)}\n`, event: sequenced };
+  const hot = hotLine(sequenced);
+  if (hot !== undefined) return { line: `${hot}\n`, event: sequenced };
   const line = JSON.stringify(sequenced);
   const check = checkEvent(JSON.parse(line));
   if (!check.ok) {
