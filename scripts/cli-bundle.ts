@@ -10,8 +10,8 @@ import { join, resolve } from 'node:path';
 
 const REPO = resolve(import.meta.dirname, '..');
 
-/** Bundles src/cli/bin.ts into `outfile` (with a linked source map beside it). */
-export async function bundleCli(outfile: string): Promise<void> {
+/** Bundles src/cli/bin.ts into `outfile`, with a linked source map beside it unless `sourcemap` is false. */
+export async function bundleCli(outfile: string, options: { sourcemap?: boolean } = {}): Promise<void> {
   await build({
     entryPoints: [join(REPO, 'src', 'cli', 'bin.ts')],
     outfile,
@@ -19,7 +19,7 @@ export async function bundleCli(outfile: string): Promise<void> {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    sourcemap: 'linked',
+    sourcemap: options.sourcemap === false ? false : 'linked',
     // Bundled CommonJS dependencies call require() for Node built-ins.
     banner: { js: "import { createRequire as __reclaimRequire } from 'node:module'; const require = __reclaimRequire(import.meta.url);" },
     logLevel: 'error',

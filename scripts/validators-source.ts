@@ -30,7 +30,19 @@ function standaloneSource(schemas: Readonly<Record<string, Record<string, unknow
     ajv.addSchema({ ...schema, $id: id });
     exports[name] = id;
   }
-  return `${header(from)}${standalone.default(ajv, exports)}\n`;
+  return `${header(from)}${asModule(standalone.default(ajv, exports))}\n`;
+}
+
+/**
+ * ajv's standalone code loads its runtime helpers (e.g. `ucs2length` for `minLength`) with
+ * `require()` even in ES module output, and `require` is not defined in an ES module: each
+ * becomes an import. The helper's module is CommonJS with its function on `default`: Node gives
+ * the module object as the default import, a bundler the function itself.
+ */
+function asModule(code: string): string {
+  return code.replace(/const (\w+) = require\("([^"]+)"\)\.default;/g, (_whole, name: string, path: string) => {
+    return `import ${name}Module from "${path}.js";\nconst ${name} = ${name}Module.default ?? ${name}Module;`;
+  });
 }
 
 /** The text of src/kernel/event-validators.generated.ts. */

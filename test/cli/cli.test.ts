@@ -165,6 +165,17 @@ describe('reclaim command line', () => {
     expect(tty).toContain('success: 2 tokens, 3003 files');
   });
 
+  it('runs from its sources too (npm run cleanup, npm start): plain node with tsx, no bundle', async () => {
+    const result = await new Promise<Outcome>((done) => {
+      execFile(process.execPath, [...TSX_IMPORT, join(root, 'src', 'cli', 'bin.ts'), 'run', '--dry-run', '--json'], { cwd, env: { ...process.env, ...TSX_ENV }, timeout: 60_000 }, (error, stdout, stderr) =>
+        done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
+      );
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as { dryRun: boolean }).dryRun).toBe(true);
+  });
+
   it('the quick start: demo data seeded by scripts/seed-demo.ts, a dry run, then a run, on the defaults', async () => {
     const fresh = mkdtempSync(join(tmpdir(), 'reclaim-demo-'));
     try {

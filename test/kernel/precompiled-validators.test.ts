@@ -67,6 +67,13 @@ describe('precompiled event validators', () => {
     expect(readFileSync(join(SRC, 'kernel', 'event-validators.generated.ts'), 'utf8')).toBe(eventValidatorsSource());
   });
 
+  it('are ES modules that run outside vitest: no require() (ajv writes one for a runtime helper)', () => {
+    for (const file of [join(SRC, 'kernel', 'event-validators.generated.ts'), join(SRC, 'node', 'config-validators.generated.ts')]) {
+      expect(readFileSync(file, 'utf8'), file).not.toMatch(/\brequire\(/);
+    }
+    expect(configValidatorsSource()).toMatch(/^import func\d+Module from "ajv\/dist\/runtime\/ucs2length\.js";$/m);
+  });
+
   it('cover every event type', () => {
     for (const type of EVENT_TYPES) {
       const check = checkEvent({ type, v: 1, seq: 1, at: isoUtc(0), data: {} });

@@ -85,7 +85,8 @@ const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
  * against the event's schema.
  */
 export function hotLine(event: DomainEvent): string | undefined {
-  const fields = HOT_EVENT_FIELDS[event.type];
+  // Own keys only: a type named like an Object.prototype member (`toString`) is not per-item.
+  const fields = Object.hasOwn(HOT_EVENT_FIELDS, event.type) ? HOT_EVENT_FIELDS[event.type] : undefined;
   if (fields === undefined) return undefined;
   const { v, seq, at, runId } = event;
   const data = event.data as unknown;

@@ -72,6 +72,15 @@ describe('FileJournal: append and read', () => {
     expect(event?.seq).toBe(1);
   });
 
+  it('refuses an unknown type named like an object member (toString, constructor) with the same coded error', async () => {
+    const journal = await openJournal();
+    for (const type of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      const foreign = { type, data: { a: 1 } } as unknown as NewEvent;
+      await expect(journal.append([foreign])).rejects.toSatisfy((e) => isReclaimError(e, 'RECLAIM_JOURNAL_INVALID_ENTRY'));
+    }
+    expect(journal.size()).toBe(0);
+  });
+
   it('fsyncs on sync() and close(), and refuses appends after close', async () => {
     const journal = await openJournal();
     await journal.append([rejected('a')]);
