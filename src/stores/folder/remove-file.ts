@@ -33,9 +33,13 @@ export function removeRegularFile(path: string): Promise<UnlinkOutcome> {
   let stats;
   try {
     stats = lstatSync(path, { throwIfNoEntry: false });
-  } catch {
-    // ENOTDIR, ENAMETOOLONG and the like: no file there.
-    return Promise.resolve(GONE);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // A path no file can be at (a file where a folder should be, a name too long): gone.
+    if (code === 'ENOTDIR' || code === 'ENAMETOOLONG' || code === 'ENOENT') return Promise.resolve(GONE);
+    // A path that could not be looked at (EACCES, ELOOP, EIO, …) may still hold the file: refused,
+    // so its token stays and the refusal is reported.
+    return Promise.resolve({ status: 'refused', code: code ?? 'UNKNOWN', message: (error as Error).message });
   }
   if (stats === undefined) return Promise.resolve(GONE);
   const type = typeOf(stats);

@@ -338,6 +338,16 @@ describe('removeRegularFile', () => {
   });
 });
 
+describe('removeRegularFile on a path it cannot look at', () => {
+  it('refuses it with the system code (the file may still be there) instead of calling it gone', async () => {
+    // A folder that is a symlink to itself: looking up anything under it fails with ELOOP.
+    symlinkSync('loop', join(box.root, 'loop'));
+    const outcome = await removeRegularFile(join(box.root, 'loop', 'a.wav'));
+    expect(outcome).toMatchObject({ status: 'refused', code: 'ELOOP' });
+    expect(await removeRegularFile(join(box.root, `${'n'.repeat(300)}.wav`))).toEqual({ status: 'gone' });
+  });
+});
+
 describe('plain paths (property)', () => {
   // The definitions the one-pass checks must agree with.
   const plainReference = (path: string): boolean =>
