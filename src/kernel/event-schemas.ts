@@ -106,6 +106,9 @@ export const EVENT_DATA_SCHEMAS: Readonly<Record<EventType, Record<string, unkno
   JournalCompacted: obj({ snapshot: { type: 'object' }, throughSeq: nonNegInt }),
 };
 
+/** The form of an event's `at`: an ISO-8601 UTC time with `Z` (SPEC §2). */
+export const ISO_UTC_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$';
+
 /** JSON Schema of a whole event envelope of one type. */
 export function eventSchema(type: EventType): Record<string, unknown> {
   return obj(
@@ -113,7 +116,7 @@ export function eventSchema(type: EventType): Record<string, unknown> {
       type: { const: type },
       v: { type: 'integer', minimum: 1 },
       seq: { type: 'integer', minimum: 1 },
-      at: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' },
+      at: { type: 'string', pattern: ISO_UTC_PATTERN },
       runId: str,
       data: EVENT_DATA_SCHEMAS[type],
     },

@@ -13,7 +13,7 @@ export {
   type ErrorCode,
   type FieldProblem,
 } from './errors.js';
-export { EVENT_DATA_SCHEMAS, checkEvent, eventSchema, type EventCheck } from './event-schemas.js';
+export { EVENT_DATA_SCHEMAS, ISO_UTC_PATTERN, checkEvent, eventSchema, type EventCheck } from './event-schemas.js';
 export {
   EVENT_TYPES,
   EVENT_VERSION,

@@ -1,4 +1,4 @@
-import type { DomainEvent, EventType } from '../../kernel/index.js';
+import { ISO_UTC_PATTERN, type DomainEvent, type EventType } from '../../kernel/index.js';
 
 /** What a field of a per-item event's data must be, as its JSON Schema says. */
 export type HotField = 'string' | 'stringOrNull' | 'boolean' | 'nonNegative' | 'nonNegativeInteger' | 'target';
@@ -73,7 +73,7 @@ function isField(field: HotField, value: unknown): boolean {
   }
 }
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+const ISO_UTC = new RegExp(ISO_UTC_PATTERN, 'u');
 
 /**
  * The journal line of a per-item event (see {@link HOT_EVENT_FIELDS}) that its schema surely

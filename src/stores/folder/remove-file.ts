@@ -12,6 +12,20 @@ export type UnlinkOutcome =
 
 const GONE: UnlinkOutcome = { status: 'gone' };
 
+/** Codes that say no file can be at the path (nothing there, a file where a folder should be, a name too long). */
+const NO_FILE_THERE: ReadonlySet<string> = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG']);
+
+/**
+ * What a failed `lstat` or `unlink` means: gone when no file can be there; else refused with the
+ * system's code (EACCES, EPERM, ELOOP, EIO, …): the file may still be there, so its token stays
+ * and the refusal is reported.
+ */
+function outcomeOfFailure(error: NodeJS.ErrnoException): UnlinkOutcome {
+  const code = error.code;
+  if (code !== undefined && NO_FILE_THERE.has(code)) return GONE;
+  return { status: 'refused', code: code ?? 'UNKNOWN', message: error.message };
+}
+
 function typeOf(stats: { isFile(): boolean; isSymbolicLink(): boolean; isDirectory(): boolean }): 'file' | 'symlink' | 'folder' | 'other' {
   if (stats.isFile()) return 'file';
   if (stats.isSymbolicLink()) return 'symlink';
@@ -34,23 +48,13 @@ export function removeRegularFile(path: string): Promise<UnlinkOutcome> {
   try {
     stats = lstatSync(path, { throwIfNoEntry: false });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // A path no file can be at (a file where a folder should be, a name too long): gone.
-    if (code === 'ENOTDIR' || code === 'ENAMETOOLONG' || code === 'ENOENT') return Promise.resolve(GONE);
-    // A path that could not be looked at (EACCES, ELOOP, EIO, …) may still hold the file: refused,
-    // so its token stays and the refusal is reported.
-    return Promise.resolve({ status: 'refused', code: code ?? 'UNKNOWN', message: (error as Error).message });
+    return Promise.resolve(outcomeOfFailure(error as NodeJS.ErrnoException));
   }
   if (stats === undefined) return Promise.resolve(GONE);
   const type = typeOf(stats);
   if (type !== 'file') return Promise.resolve({ status: 'not-a-file', type });
   const size = stats.size;
   return new Promise((resolve) => {
-    unlink(path, (error) => {
-      if (error === null) return resolve({ status: 'deleted', size });
-      const code = error.code;
-      if (code === 'ENOENT') return resolve(GONE);
-      resolve({ status: 'refused', code: code ?? 'UNKNOWN', message: error.message });
-    });
+    unlink(path, (error) => resolve(error === null ? { status: 'deleted', size } : outcomeOfFailure(error)));
   });
 }
