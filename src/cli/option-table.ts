@@ -28,7 +28,7 @@ export const CLI_OPTIONS: readonly CliOption[] = [
   option('orphanExclude', '--orphan-exclude <globs>', 'list', 'comma-separated globs the orphan pass never deletes'),
   option('emergencyMinAgeMinutes', '--emergency-min-age-minutes <minutes>', 'number', 'tokens younger than this are never evicted (default 10)'),
   option('lowWaterPercent', '--low-water-percent <percent>', 'number', 'emergency eviction stops at this % of the limit (default 80)'),
-  option('concurrency', '--concurrency <n>', 'number', 'deletions in flight at once (default 32)'),
+  option('concurrency', '--concurrency <n>', 'number', 'deletions in flight at once (default 128)'),
   option('compactAfterEvents', '--compact-after-events <n>', 'number', 'compact the journal after this many events (default 50000)'),
   option('walkerThreads', '--walker-threads <n>', 'number', 'worker threads a folder walk is split between (default 2, 1 on one core)'),
 ];

@@ -3,10 +3,13 @@
 // starts libuv's thread pool, so it can still size that pool. Every file removal is a trip
 // through the pool, and on disks where an unlink waits for the device (a `discard` mount, a
 // network file system) the default of 4 threads caps a cleanup at 4 removals at a time, far
-// below the kernel's `concurrency` (32). A UV_THREADPOOL_SIZE set by the user is kept.
+// below the service's `concurrency` (128). The unlinks of a cleanup overlap on the device: a
+// flat 100k-file cleanup with 64 threads and 128 in flight beat 16 threads and 32 in flight in
+// 11 of 12 runs side by side, by 0.85 s at the median (of ~9.4 s); the sharded one in 3 of 3.
+// A UV_THREADPOOL_SIZE set by the user is kept.
 import { setFlagsFromString } from 'node:v8';
 
-process.env.UV_THREADPOOL_SIZE ??= '16';
+process.env.UV_THREADPOOL_SIZE ??= '64';
 
 // A cleanup streams much short-lived data (an event or two per file, scan entries), and V8 lets
 // the old generation grow to several times what is live before it collects: peak memory then

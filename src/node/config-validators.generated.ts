@@ -4,7 +4,7 @@
 // meta-schema) at start-up.
 "use strict";
 export const serviceOptions = validate10;
-const schema11 = {"$id":"reclaim:serviceOptions","title":"reclaim server configuration","type":"object","properties":{"storagePath":{"type":"string","minLength":1,"default":"./recovery_storage"},"tokenFile":{"type":"string","minLength":1,"default":"./recovery_tokens.json"},"retentionHours":{"type":"number","exclusiveMinimum":0,"default":24},"maxStorageMB":{"type":"number","exclusiveMinimum":0,"default":1024},"journalFile":{"type":"string","minLength":1},"orphanGraceMinutes":{"type":"number","minimum":0,"default":60},"orphanExclude":{"type":"array","items":{"type":"string","minLength":1},"default":[]},"emergencyMinAgeMinutes":{"type":"number","minimum":0,"default":10},"lowWaterPercent":{"type":"number","exclusiveMinimum":0,"maximum":100,"default":80},"concurrency":{"type":"integer","minimum":1,"maximum":1024,"default":32},"compactAfterEvents":{"type":"integer","minimum":1,"default":50000},"walkerThreads":{"type":"integer","minimum":1,"maximum":64}},"additionalProperties":false};
+const schema11 = {"$id":"reclaim:serviceOptions","title":"reclaim server configuration","type":"object","properties":{"storagePath":{"type":"string","minLength":1,"default":"./recovery_storage"},"tokenFile":{"type":"string","minLength":1,"default":"./recovery_tokens.json"},"retentionHours":{"type":"number","exclusiveMinimum":0,"default":24},"maxStorageMB":{"type":"number","exclusiveMinimum":0,"default":1024},"journalFile":{"type":"string","minLength":1},"orphanGraceMinutes":{"type":"number","minimum":0,"default":60},"orphanExclude":{"type":"array","items":{"type":"string","minLength":1},"default":[]},"emergencyMinAgeMinutes":{"type":"number","minimum":0,"default":10},"lowWaterPercent":{"type":"number","exclusiveMinimum":0,"maximum":100,"default":80},"concurrency":{"type":"integer","minimum":1,"maximum":1024,"default":128},"compactAfterEvents":{"type":"integer","minimum":1,"default":50000},"walkerThreads":{"type":"integer","minimum":1,"maximum":64}},"additionalProperties":false};
 const func2 = Object.prototype.hasOwnProperty;
 import func3Module from "ajv/dist/runtime/ucs2length.js";
 const func3 = func3Module.default ?? func3Module;
@@ -39,7 +39,7 @@ if(data.lowWaterPercent === undefined){
 data.lowWaterPercent = 80;
 }
 if(data.concurrency === undefined){
-data.concurrency = 32;
+data.concurrency = 128;
 }
 if(data.compactAfterEvents === undefined){
 data.compactAfterEvents = 50000;

@@ -22,7 +22,10 @@ export interface CleanupServiceOptions {
   readonly emergencyMinAgeMinutes?: number;
   /** Emergency eviction stops at this percent of the limit. Default 80. */
   readonly lowWaterPercent?: number;
-  /** Deletions in flight at once. Default 32. */
+  /**
+   * Deletions in flight at once. Default 128: unlinks wait on the device and overlap there (the
+   * `reclaim` executable gives libuv's pool 64 threads to carry them; see src/cli/reclaim.cts).
+   */
   readonly concurrency?: number;
   /** Compact the journal after this many events. Default 50,000. */
   readonly compactAfterEvents?: number;
@@ -48,7 +51,7 @@ export const SERVICE_OPTIONS_SCHEMA: JsonSchema = {
     orphanExclude: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
     emergencyMinAgeMinutes: { type: 'number', minimum: 0, default: 10 },
     lowWaterPercent: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 80 },
-    concurrency: { type: 'integer', minimum: 1, maximum: 1024, default: 32 },
+    concurrency: { type: 'integer', minimum: 1, maximum: 1024, default: 128 },
     compactAfterEvents: { type: 'integer', minimum: 1, default: 50000 },
     walkerThreads: { type: 'integer', minimum: 1, maximum: 64 },
   },

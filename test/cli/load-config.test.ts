@@ -22,6 +22,7 @@ describe('command-line configuration', () => {
       orphanGraceMinutes: 60,
       emergencyMinAgeMinutes: 10,
       lowWaterPercent: 80,
+      concurrency: 128,
       walkerThreads: Math.min(2, availableParallelism()),
     });
     expect(Object.isFrozen(options)).toBe(true);
