@@ -10,7 +10,7 @@ import {
   parseTokenDocument,
   readTokenEntries,
   removeTokenValues,
-  serializeTokenDocument,
+  serializeTokenDocumentInSlices,
   type TokenDocument,
 } from './token-document.js';
 import { tokenLockPath, withTokenLock, type TokenLockOptions } from './token-file-lock.js';
@@ -56,6 +56,8 @@ export interface TokenEdit<T> {
 type Current = { readonly status: 'ok'; readonly document: TokenDocument } | { readonly status: 'missing' };
 
 const SWEEP_EVERY_MS = 10 * 60_000;
+/** Resolves on the event loop's next turn, after pending I/O callbacks. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function millis(value: number | Date, field: string): number {
   const ms = value instanceof Date ? value.getTime() : value;
@@ -149,7 +151,8 @@ export class TokenFile {
       }
       const { result, write } = edit(current);
       if (write === undefined) return result;
-      const text = serializeTokenDocument(write);
+      // In slices: a rewrite of a large file must not stall the deletions a cleanup has in flight.
+      const text = await serializeTokenDocumentInSlices(write, nextTurn);
       await writeFileAtomically(this.path, text, () => lock.assertHeld());
       this.#parsed = { text, document: write };
       return result;

@@ -10,7 +10,7 @@ import {
   TokenFile,
   type TokenDocument,
 } from '../../../src/stores/json-file/index.js';
-import { removeTokenValues, sameJson } from '../../../src/stores/json-file/token-document.js';
+import { removeTokenValues, sameJson, serializeTokenDocumentInSlices } from '../../../src/stores/json-file/token-document.js';
 import { sandbox, type Sandbox } from './helpers.js';
 
 const AT = Date.UTC(2025, 8, 7, 2, 21, 7, 123);
@@ -246,6 +246,39 @@ describe('token documents (properties)', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('writes a document in slices exactly as in one piece, pausing between slices', async () => {
+    // Top-level keys include "__proto__" and numeric-looking ones (which an object orders first);
+    // values include nested structures and undefined (left out of an object, null in an array).
+    const key = fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', '0', '17', ''));
+    const item = fc.oneof({ weight: 8, arbitrary: fc.jsonValue() }, { weight: 1, arbitrary: fc.constant(undefined) });
+    const objectForm = fc.uniqueArray(fc.tuple(key, item), { selector: ([k]) => k, maxLength: 30 }).map((pairs) => {
+      const value: Record<string, unknown> = {};
+      for (const [k, v] of pairs) Object.defineProperty(value, k, { value: v, enumerable: true, writable: true, configurable: true });
+      return value;
+    });
+    const document = fc.record({
+      value: fc.oneof(objectForm, fc.array(item, { maxLength: 30 })),
+      // Longer than 10 characters too: JSON.stringify uses only the first 10.
+      indent: fc.oneof(fc.constantFrom('', '  ', '    ', '\t'), fc.stringMatching(/^[ \t]{1,14}$/)),
+      trailingNewline: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(document, fc.integer({ min: 1, max: 8 }), async (doc, slice) => {
+        const tokenDocument: TokenDocument = { form: Array.isArray(doc.value) ? 'array' : 'object', ...doc };
+        const whole = serializeTokenDocument(tokenDocument);
+        let pauses = 0;
+        const sliced = await serializeTokenDocumentInSlices(tokenDocument, () => {
+          pauses += 1;
+          return Promise.resolve();
+        }, slice);
+        expect(sliced).toBe(whole);
+        const count = Array.isArray(doc.value) ? doc.value.length : Object.keys(doc.value).length;
+        expect(pauses).toBe(Math.max(0, Math.ceil(count / slice) - 1));
+      }),
+      { numRuns: 1000 },
     );
   });
 
