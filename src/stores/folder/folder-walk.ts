@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import type { ObservedFile } from '../../kernel/index.js';
+import { nextTurn } from '../fs/next-turn.js';
 import { isReservedKey } from './reserved-match.js';
 import { STEP_TYPES, walkSteps, type WalkShare } from './walk-steps.js';
 
@@ -31,8 +32,6 @@ export interface FolderWalkOptions {
   readonly share?: WalkShare;
 }
 
-const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 /**
  * Walks every entry under `root`, depth first, calling `visit` for each file, symlink or other
  * non-folder (with its root-relative `/` key, `lstat` size and mtime). Symlinks are never
@@ -61,7 +60,7 @@ export async function walkFolder(root: string, visit: (entry: FolderEntry) => vo
       sinceYield = 0;
       if (stopped()) return;
       await options.between?.();
-      await immediate();
+      await nextTurn();
       if (stopped()) return;
     }
   }

@@ -77,6 +77,12 @@ export function emptyTokenDocument(): TokenDocument {
   return { form: 'object', value: {}, indent: '  ', trailingNewline: true };
 }
 
+/** Sets an own enumerable key; "__proto__" too stays an ordinary key (an assignment would set the prototype). */
+function setEntry(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
+}
+
 /** The text of a document, in its own form and layout. */
 export function serializeTokenDocument(document: TokenDocument): string {
   const text = JSON.stringify(document.value, null, document.indent === '' ? undefined : document.indent);
@@ -110,10 +116,7 @@ export async function serializeTokenDocumentInSlices(document: TokenDocument, pa
       const entries: Record<string, unknown> = {};
       for (let i = from; i < to; i += 1) {
         const key = keys[i] as string;
-        const entry = (value as Record<string, unknown>)[key];
-        // defineProperty for "__proto__": an assignment would set the prototype, not a key.
-        if (key === '__proto__') Object.defineProperty(entries, key, { value: entry, enumerable: true, writable: true, configurable: true });
-        else entries[key] = entry;
+        setEntry(entries, key, (value as Record<string, unknown>)[key]);
       }
       part = entries;
     }
@@ -265,8 +268,7 @@ export function removeTokenValues(document: TokenDocument, ids: ReadonlyMap<stri
 /** Adds an entry under a new id; in the object form it becomes a key, in the array form it is appended. */
 export function addTokenValue(document: TokenDocument, id: string, entry: Record<string, unknown>): void {
   if (document.form === 'object') {
-    // defineProperty: an id such as "__proto__" stays an ordinary key.
-    Object.defineProperty(document.value, id, { value: entry, enumerable: true, writable: true, configurable: true });
+    setEntry(document.value as Record<string, unknown>, id, entry);
   } else {
     (document.value as unknown[]).push(entry);
   }

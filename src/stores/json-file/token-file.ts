@@ -1,6 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { ReclaimError, type SourceStatus } from '../../kernel/index.js';
+import { nextTurn } from '../fs/next-turn.js';
 import { sweepTempFiles, writeFileAtomically } from './atomic-write.js';
 import { parseTokenEntry, type RejectedTokenEntry, type TokenEntry } from './token-entry.js';
 import {
@@ -56,8 +57,6 @@ export interface TokenEdit<T> {
 type Current = { readonly status: 'ok'; readonly document: TokenDocument } | { readonly status: 'missing' };
 
 const SWEEP_EVERY_MS = 10 * 60_000;
-/** Resolves on the event loop's next turn, after pending I/O callbacks. */
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function millis(value: number | Date, field: string): number {
   const ms = value instanceof Date ? value.getTime() : value;

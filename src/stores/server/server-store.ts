@@ -12,6 +12,7 @@ import type {
   Usage,
 } from '../../kernel/index.js';
 import { StorageFolder, type FileState, type FolderEntry } from '../folder/index.js';
+import { nextTurn } from '../fs/next-turn.js';
 import { TokenFile, type NewToken, type TokenEntry, type TokenLockOptions } from '../json-file/index.js';
 import { ReservedKeys } from './reserved-keys.js';
 import { tokenPathResolver, type ResolvedTokenPath, type TokenPathContext } from './token-paths.js';
@@ -54,7 +55,6 @@ interface KnownToken {
 }
 
 const YIELD_EVERY = 4096;
-const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** What the walk saw at a key, as `StorageFolder.inspect` would say it; undefined when not seen. */
 function stateOf(entry: FolderEntry | undefined): FileState | undefined {
@@ -233,7 +233,7 @@ export class ServerStore implements Store {
         }
         slotOfToken[i] = slot;
       }
-      if ((i + 1) % YIELD_EVERY === 0) await immediate();
+      if ((i + 1) % YIELD_EVERY === 0) await nextTurn();
     }
     const seen = new Array<FolderEntry | undefined>(slotOfKey.size);
     const rankOfSlot = new Float64Array(slotOfKey.size).fill(slotOfKey.size);

@@ -200,6 +200,35 @@ describe('TokenFile: writing', () => {
     await file.removeToken('a');
     expect(readFileSync(box.tokenFile, 'utf8')).toBe('{\n\t"b": {\n\t\t"file_path": "b.wav",\n\t\t"created_at": 1\n\t}\n}\n');
   });
+
+  it('leaves the event loop turning while it serialises a large rewrite (deletions in flight go on)', async () => {
+    // A counter that a chain of immediates advances once per turn of the event loop.
+    let turn = 0;
+    let running = true;
+    const tick = (): void => {
+      turn += 1;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    // 50 slices of 2,048 entries; each entry notes the turn in which it is serialised (toJSON).
+    const turnsSeen = new Set<number>();
+    const value: Record<string, unknown> = {};
+    for (let i = 0; i < 50 * 2048; i += 1) {
+      value[`t${i}`] = {
+        toJSON: () => {
+          turnsSeen.add(turn);
+          return { file_path: `t${i}.wav`, created_at: CREATED };
+        },
+      };
+    }
+    await file.update(() => ({ result: undefined, write: { form: 'object', value, indent: '  ', trailingNewline: true } }));
+    running = false;
+    // In one piece, every entry would be serialised in the same turn.
+    expect(turnsSeen.size).toBeGreaterThanOrEqual(50);
+    const written = JSON.parse(readFileSync(box.tokenFile, 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(written)).toHaveLength(50 * 2048);
+    expect(written.t7).toEqual({ file_path: 't7.wav', created_at: CREATED });
+  });
 });
 
 // Any JSON value an entry or an unknown field may hold.
