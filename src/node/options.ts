@@ -29,7 +29,7 @@ export interface CleanupServiceOptions {
   readonly concurrency?: number;
   /** Compact the journal after this many events. Default 50,000. */
   readonly compactAfterEvents?: number;
-  /** Worker threads a walk of the storage folder is split between. Default 2, or 1 on a single core. */
+  /** Threads a walk of the storage folder is split between (see `StorageFolderOptions.walkerThreads`). Default 2, or 1 on a single core. */
   readonly walkerThreads?: number;
 }
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import type { ObservedFile } from '../../kernel/index.js';
 import { nextTurn } from '../fs/next-turn.js';
 import { isReservedKey } from './reserved-match.js';
-import { STEP_TYPES, walkSteps, type WalkShare } from './walk-steps.js';
+import { ROOT_SLICE_NAMES, STEP_TYPES, rootSlices, walkSteps } from './walk-steps.js';
 
 /** One entry found under the root: anything but a folder (folders are descended into). */
 export interface FolderEntry {
@@ -28,8 +28,6 @@ export interface FolderWalkOptions {
   readonly stopped?: () => boolean;
   /** Told the key of each folder the walk descends into (reached without any symlink). */
   readonly enter?: (key: string) => void;
-  /** Walk only this share of the tree (see {@link walkSteps}). Default: all of it. */
-  readonly share?: WalkShare;
 }
 
 /**
@@ -52,16 +50,18 @@ export async function walkFolder(root: string, visit: (entry: FolderEntry) => vo
   let sinceYield = 0;
   const reserved = options.reserved ?? [];
   const skipDir = reserved.length === 0 ? undefined : (key: string): boolean => isReservedKey(reserved, key);
-  for (const step of walkSteps(fs, root, skipDir, options.share)) {
-    if (step.enter) options.enter?.(step.key);
-    else visit({ key: step.key, size: step.size, mtimeMs: step.mtimeMs, type: STEP_TYPES[step.t] as FolderEntry['type'] });
-    sinceYield += 1;
-    if (sinceYield >= chunkSize) {
-      sinceYield = 0;
-      if (stopped()) return;
-      await options.between?.();
-      await nextTurn();
-      if (stopped()) return;
+  for (const names of rootSlices(fs, root, ROOT_SLICE_NAMES)) {
+    for (const step of walkSteps(fs, root, skipDir, names)) {
+      if (step.enter) options.enter?.(step.key);
+      else visit({ key: step.key, size: step.size, mtimeMs: step.mtimeMs, type: STEP_TYPES[step.t] as FolderEntry['type'] });
+      sinceYield += 1;
+      if (sinceYield >= chunkSize) {
+        sinceYield = 0;
+        if (stopped()) return;
+        await options.between?.();
+        await nextTurn();
+        if (stopped()) return;
+      }
     }
   }
 }

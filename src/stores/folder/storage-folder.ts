@@ -25,9 +25,12 @@ export interface StorageFolderOptions {
    */
   readonly walker?: 'auto' | 'worker' | 'thread';
   /**
-   * Worker threads a walk on workers is split between, each taking part of the names under the
-   * root (see {@link walkInWorker}): a walk is bound by the per-call cost of `lstat`, so two
-   * threads nearly halve it. An integer from 1 to 64. Default 2, or 1 on a single core.
+   * Threads a walk on workers is split between (see {@link walkInWorker}): one worker lists the
+   * root and hands slices of it to the others as they are free. A walk is bound by the per-call
+   * cost of `lstat`, so two threads nearly halve it. A walk nobody paces (a scan without `pace`,
+   * a `measure()`) counts this thread among them, its event loop being free; a paced one (the
+   * load's walk, the orphan scan beside deletions) leaves it to the consumer and starts this many
+   * workers. An integer from 1 to 64. Default 2, or 1 on a single core.
    */
   readonly walkerThreads?: number;
   /** Entries between yields to the event loop, for walks on this thread. Default 256. */
@@ -135,10 +138,14 @@ export class StorageFolder {
 
   /**
    * One walk of the root, on this thread or on workers (see {@link StorageFolderOptions.walker}),
-   * split between `walkerThreads` workers unless `options.threads` says otherwise.
+   * split between `walkerThreads` threads unless `options.threads` says otherwise.
    */
   #walk(visit: (entry: FolderEntry) => void, options: WorkerWalkOptions): Promise<void> {
-    if (this.#walker === 'worker' || (this.#walker === 'auto' && this.#looksLarge())) return walkInWorker(this.root.path, visit, { threads: this.walkerThreads, ...options });
+    if (this.#walker === 'worker' || (this.#walker === 'auto' && this.#looksLarge())) {
+      // A walk nobody paces leaves this thread free: it is one of the walkers, beside the workers.
+      const helpHere = options.between === undefined && options.threads === undefined && this.walkerThreads > 1;
+      return walkInWorker(this.root.path, visit, { threads: helpHere ? this.walkerThreads - 1 : this.walkerThreads, helpHere, ...options });
+    }
     return walkFolder(this.root.path, visit, { ...options, chunkSize: this.#chunkSize });
   }
 

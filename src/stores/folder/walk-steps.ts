@@ -1,11 +1,11 @@
 /**
- * The walk itself, as a generator over plain steps. It is self-contained on purpose (no imports,
- * no outer variables; the file system comes in as a parameter): the same function runs on the
- * main thread ({@link walkFolder}) and, by its source text, in a worker thread
+ * The walk itself, as generators over plain values. They are self-contained on purpose (no
+ * imports, no outer variables; the file system comes in as a parameter): the same functions run
+ * on the main thread ({@link walkFolder}) and, by their source text, in worker threads
  * ({@link walkInWorker}), so the two walks cannot drift apart.
  */
 
-/** What {@link walkSteps} needs of `node:fs`. */
+/** What {@link rootSlices} and {@link walkSteps} need of `node:fs`. */
 export interface WalkFs {
   statSync(path: string): { isDirectory(): boolean; size: number };
   lstatSync(
@@ -13,7 +13,7 @@ export interface WalkFs {
     options: { throwIfNoEntry: false },
   ): { isDirectory(): boolean; isFile(): boolean; isSymbolicLink(): boolean; size: number; mtimeMs: number } | undefined;
   readdirSync(path: string): string[];
-  opendirSync(path: string, options: { bufferSize: number }): { readSync(): { name: string } | null; closeSync(): void };
+  opendirSync(path: string, options: { bufferSize: number }): { readSync(): { name: string; isDirectory(): boolean } | null; closeSync(): void };
 }
 
 /**
@@ -28,100 +28,115 @@ export interface WalkStep {
   enter: boolean;
 }
 
-/** A share of a walk split between threads: this walk takes share `part` of `parts`. */
-export interface WalkShare {
-  readonly part: number;
-  readonly parts: number;
+/**
+ * Lists the names directly under `root`, in slices a walk of them can be handed out in (see
+ * {@link walkSteps}): a folder (as the listing's entry type says) is a slice of its own, since
+ * everything below it comes with it; other names come `sliceSize` at a time. Each name is in
+ * exactly one slice, whatever else changes meanwhile. The root is streamed through
+ * `opendirSync`, so memory holds one slice however large it is. A missing root has no names;
+ * a root that is not a folder, or that cannot be read, throws.
+ */
+export function* rootSlices(fs: WalkFs, root: string, sliceSize: number): Generator<string[], void, undefined> {
+  let rootStats: { isDirectory(): boolean };
+  try {
+    // The root itself may be a symlink the operator chose: follow that one only.
+    rootStats = fs.statSync(root);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return;
+    throw error;
+  }
+  if (!rootStats.isDirectory()) throw Object.assign(new Error(`The storage root ${root} is not a folder`), { code: 'ENOTDIR' });
+  const dir = fs.opendirSync(root, { bufferSize: 256 });
+  try {
+    let names: string[] = [];
+    for (;;) {
+      const entry = dir.readSync();
+      if (entry === null) break;
+      if (entry.isDirectory()) {
+        yield [entry.name];
+        continue;
+      }
+      names.push(entry.name);
+      if (names.length >= sliceSize) {
+        yield names;
+        names = [];
+      }
+    }
+    if (names.length > 0) yield names;
+  } finally {
+    dir.closeSync();
+  }
 }
 
 /**
- * Walks every entry under `root`, depth first, yielding one {@link WalkStep} object per entry
- * (the same object each time: read it before resuming). Symlinks are never followed, folders
- * for which `skipDir` says so are not descended into, and an entry that disappears mid-walk is
- * skipped. A missing root has no entries; a root that is not a folder, or a folder that cannot
- * be read, throws.
+ * Walks the given `names` directly under `root` and everything below them, depth first,
+ * yielding one {@link WalkStep} object per entry (the same object each time: read it before
+ * resuming). Symlinks are never followed, folders for which `skipDir` says so are not descended
+ * into, and an entry that disappears mid-walk is skipped. A folder that cannot be read throws.
  *
- * Folders whose own size is at most 64 KiB are listed in one `readdirSync`; larger ones are
+ * The names come from {@link rootSlices}: a whole walk is every slice of the root walked, on
+ * one thread or handed out between several, each slice by exactly one of them. Folders below
+ * the root whose own size is at most 64 KiB are listed in one `readdirSync`; larger ones are
  * streamed through `opendirSync` 256 names at a time, so memory holds one slice of names plus
  * the folders not yet visited, while the many small folders of a sharded layout avoid the cost
  * of a directory handle each.
- *
- * With a `share`, the walk covers only its part of the tree: each name directly under the root
- * (a file, or a folder with everything below it) belongs to one part, by a hash of the name.
- * Walks of every part of the same `parts` together see each entry once, and one that exists
- * throughout exactly once, whatever order the folder lists in or whatever else changes meanwhile:
- * a part lists the root and `lstat`s only its own names, so parts walked on separate threads
- * split the bulk of a walk's time, even in one flat folder.
  */
 export function* walkSteps(
   fs: WalkFs,
   root: string,
   skipDir: ((key: string) => boolean) | undefined,
-  share: WalkShare = { part: 0, parts: 1 },
+  names: readonly string[],
 ): Generator<WalkStep, void, undefined> {
   const SMALL_DIR_BYTES = 64 * 1024;
   const NAMES_PER_READ = 256;
-  const { part, parts } = share;
-  // FNV-1a over the name's UTF-16 units: cheap, and spreads names that differ in one character.
-  const partOf = (name: string): number => {
-    let hash = 0x811c9dc5;
-    for (let i = 0; i < name.length; i += 1) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
-    return (hash >>> 0) % parts;
-  };
   const isGone = (error: unknown): boolean => {
     const code = (error as { code?: string }).code;
     return code === 'ENOENT' || code === 'ENOTDIR';
   };
-  let rootStats: { isDirectory(): boolean; size: number };
-  try {
-    // The root itself may be a symlink the operator chose: follow that one only.
-    rootStats = fs.statSync(root);
-  } catch (error) {
-    if (isGone(error)) return;
-    throw error;
-  }
-  if (!rootStats.isDirectory()) throw Object.assign(new Error(`The storage root ${root} is not a folder`), { code: 'ENOTDIR' });
-
   const step: WalkStep = { key: '', size: 0, mtimeMs: 0, t: 0, enter: false };
-  const pending: { path: string; prefix: string; size: number }[] = [{ path: root, prefix: '', size: rootStats.size }];
+  // The root's slice comes listed; the folders met on the way are listed when visited.
+  type Folder = { path: string; prefix: string; size: number; names: readonly string[] | null };
+  const pending: Folder[] = [{ path: root, prefix: '', size: 0, names }];
   while (pending.length > 0) {
-    const folder = pending.pop() as { path: string; prefix: string; size: number };
-    let names: string[] | null = null;
+    const folder = pending.pop() as Folder;
+    let listed = folder.names;
     let dir: { readSync(): { name: string } | null; closeSync(): void } | null = null;
-    try {
-      if (folder.size <= SMALL_DIR_BYTES) names = fs.readdirSync(folder.path);
-      else dir = fs.opendirSync(folder.path, { bufferSize: NAMES_PER_READ });
-    } catch (error) {
-      if (isGone(error) && folder.path !== root) continue;
-      throw error;
+    if (listed === null) {
+      try {
+        if (folder.size <= SMALL_DIR_BYTES) listed = fs.readdirSync(folder.path);
+        else dir = fs.opendirSync(folder.path, { bufferSize: NAMES_PER_READ });
+      } catch (error) {
+        if (isGone(error)) continue;
+        throw error;
+      }
     }
     try {
       for (;;) {
-        let slice: string[];
-        if (names !== null) {
-          slice = names;
-          names = null;
+        let slice: readonly string[];
+        if (listed !== null) {
+          slice = listed;
+          listed = null;
         } else if (dir !== null) {
-          slice = [];
-          while (slice.length < NAMES_PER_READ) {
+          const read: string[] = [];
+          while (read.length < NAMES_PER_READ) {
             const entry = dir.readSync();
             if (entry === null) break;
-            slice.push(entry.name);
+            read.push(entry.name);
           }
+          slice = read;
         } else {
           break;
         }
         if (slice.length === 0) break;
-        const split = parts > 1 && folder.prefix === '';
         for (const name of slice) {
-          if (split && partOf(name) !== part) continue;
           const path = `${folder.path}/${name}`;
           const key = folder.prefix + name;
           const stats = fs.lstatSync(path, { throwIfNoEntry: false });
           if (stats === undefined) continue;
           if (stats.isDirectory()) {
             if (skipDir === undefined || !skipDir(key)) {
-              pending.push({ path, prefix: `${key}/`, size: stats.size });
+              pending.push({ path, prefix: `${key}/`, size: stats.size, names: null });
               step.key = key;
               step.enter = true;
               yield step;
@@ -141,6 +156,9 @@ export function* walkSteps(
     }
   }
 }
+
+/** Names per slice of the root (see {@link rootSlices}) when they are not folders. */
+export const ROOT_SLICE_NAMES = 128;
 
 /** The entry types of {@link WalkStep.t}, in order. */
 export const STEP_TYPES = ['file', 'symlink', 'other'] as const;

@@ -1,10 +1,12 @@
-import { Worker } from 'node:worker_threads';
+import * as fs from 'node:fs';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { nextTurn } from '../fs/next-turn.js';
 import { walkFolder, type FolderEntry, type FolderWalkOptions } from './folder-walk.js';
 import { isReservedKey } from './reserved-match.js';
-import { STEP_TYPES, walkSteps } from './walk-steps.js';
+import { ROOT_SLICE_NAMES, STEP_TYPES, rootSlices, walkSteps } from './walk-steps.js';
 
 /** How a walk on worker threads proceeds: as {@link FolderWalkOptions} says, in batches. */
-export interface WorkerWalkOptions extends Omit<FolderWalkOptions, 'chunkSize' | 'share'> {
+export interface WorkerWalkOptions extends Omit<FolderWalkOptions, 'chunkSize'> {
   /** Entries per message. Default 512. */
   readonly batchSize?: number;
   /**
@@ -13,57 +15,125 @@ export interface WorkerWalkOptions extends Omit<FolderWalkOptions, 'chunkSize' |
    */
   readonly window?: number;
   /**
-   * Worker threads that share the walk, each taking part of the names under the root (see
-   * {@link walkSteps}). Default 1.
+   * Worker threads that share the walk. One lists the root and hands its slices (see
+   * {@link rootSlices}: a folder with everything below it, or 128 other names) to the others
+   * while they have fewer than two waiting, walking the rest itself. Default 1.
    */
   readonly threads?: number;
   /**
-   * When set, the workers start one at a time (the next when the one before is done) until this
-   * resolves, and then all the others at once: a walk that starts beside a busy thread (the
-   * token file being parsed) takes one core until that thread is free, and every core after.
+   * When set, only the worker that lists the root walks until this resolves, and then the
+   * others join it: a walk that starts beside a busy thread (the token file being parsed) takes
+   * one core until that thread is free, and every core after.
    */
   readonly moreThreadsAfter?: Promise<void>;
+  /**
+   * This thread takes slices too, as one more helper, whenever its event loop is free to
+   * receive one (at most two waiting), walking each in chunks of 256 entries with a turn of the
+   * event loop between. For walks nobody here paces: a consumer that keeps this thread busy
+   * (deletions) leaves the walking to the workers. Default false.
+   */
+  readonly helpHere?: boolean;
 }
 
+/** Slices a helper may have waiting before the lister walks the next one itself. */
+const BACKLOG = 2;
+
 /**
- * The worker's program: {@link walkSteps} and {@link isReservedKey} by their source text, the
- * entries of its share of the walk posted in batches (keys joined by NUL, sizes and mtimes as
- * Float64Arrays, types as bytes), paced by credits in shared memory: `state[0]` is the number
- * of batches it may still send, `state[1]` set means stop.
+ * The workers' program: {@link rootSlices}, {@link walkSteps} and {@link isReservedKey} by
+ * their source text. The lister (no `helper` index) lists the root; each helper receives
+ * slices on its port. Shared memory coordinates them (`deal`): `[0]` changes at every slice
+ * handed out and when the listing ends, `[1]` set means the root is listed; for helper `h`,
+ * `[2 + 3h]` counts the slices handed to it, `[3 + 3h]` those it has walked, and `[4 + 3h]` is
+ * set once it waits for slices (none are handed to it before). Every worker posts its entries
+ * in batches (keys joined by NUL, sizes and mtimes as Float64Arrays, types as bytes), paced by
+ * its credits (`state[0]`: batches it may still send; `state[1]` set means stop).
  */
 const WORKER_SOURCE = `
 // Compilers that keep function names (esbuild's keepNames, as tsx runs it) call __name in the
 // functions' text; here names do not matter.
 var __name = (target) => target;
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
 const fs = require('node:fs');
+const rootSlices = (${rootSlices.toString()});
 const walkSteps = (${walkSteps.toString()});
 const isReservedKey = (${isReservedKey.toString()});
-const { root, reserved, batchSize, share, state: shared } = workerData;
+const { root, reserved, batchSize, sliceNames, backlog, helper, ports, state: shared, deal: dealt } = workerData;
 const state = new Int32Array(shared);
+const deal = new Int32Array(dealt);
 const skipDir = reserved.length === 0 ? undefined : (key) => isReservedKey(reserved, key);
 let keys = [], entered = [], sizes = new Float64Array(batchSize), mtimes = new Float64Array(batchSize), types = new Uint8Array(batchSize), n = 0;
+const stopping = () => Atomics.load(state, 1) !== 0;
 function send() {
   for (;;) {
     const credits = Atomics.load(state, 0);
-    if (credits > 0 || Atomics.load(state, 1) !== 0) break;
+    if (credits > 0 || stopping()) break;
     // Sleeps only while the credits are still what was just read: a credit given in between wakes it.
     Atomics.wait(state, 0, credits, 1000);
   }
-  if (Atomics.load(state, 1) !== 0) return false;
+  if (stopping()) return false;
   Atomics.sub(state, 0, 1);
   const batch = { keys: keys.join('\\0'), entered, sizes: sizes.slice(0, n), mtimes: mtimes.slice(0, n), types: types.slice(0, n), count: n };
   parentPort.postMessage(batch, [batch.sizes.buffer, batch.mtimes.buffer, batch.types.buffer]);
   keys = []; entered = []; n = 0;
   return true;
 }
-try {
-  let going = true;
-  for (const step of walkSteps(fs, root, skipDir, share)) {
+// Walks one slice of the root; false once told to stop.
+function walk(names) {
+  for (const step of walkSteps(fs, root, skipDir, names)) {
     if (step.enter) { entered.push(step.key); continue; }
     keys.push(step.key); sizes[n] = step.size; mtimes[n] = step.mtimeMs; types[n] = step.t; n += 1;
-    if (n === batchSize && !(going = send())) break;
+    if (n === batchSize && !send()) return false;
   }
+  return true;
+}
+function wake() {
+  Atomics.add(deal, 0, 1);
+  Atomics.notify(deal, 0);
+}
+// The lister hands a slice to the first helper that waits with fewer than backlog slices.
+function handOut(names) {
+  for (let h = 0; h < ports.length; h += 1) {
+    if (Atomics.load(deal, 4 + 3 * h) === 0 || Atomics.load(deal, 2 + 3 * h) - Atomics.load(deal, 3 + 3 * h) >= backlog) continue;
+    ports[h].postMessage(names);
+    Atomics.add(deal, 2 + 3 * h, 1);
+    wake();
+    return true;
+  }
+  return false;
+}
+function listAndWalk() {
+  try {
+    for (const names of rootSlices(fs, root, sliceNames)) {
+      if (stopping()) return false;
+      if (!handOut(names) && !walk(names)) return false;
+    }
+    return true;
+  } finally {
+    Atomics.store(deal, 1, 1);
+    wake();
+  }
+}
+function helpWalk() {
+  const port = ports[0];
+  Atomics.store(deal, 4 + 3 * helper, 1);
+  for (;;) {
+    // Read first: a slice handed out or the listing ending after this changes it, and the wait below returns at once.
+    const seen = Atomics.load(deal, 0);
+    const got = receiveMessageOnPort(port);
+    if (got !== undefined) {
+      const going = walk(got.message);
+      Atomics.add(deal, 3 + 3 * helper, 1);
+      if (!going) return false;
+      continue;
+    }
+    if (stopping()) return false;
+    const waiting = Atomics.load(deal, 2 + 3 * helper) - Atomics.load(deal, 3 + 3 * helper);
+    if (waiting === 0 && Atomics.load(deal, 1) !== 0) return true;
+    Atomics.wait(deal, 0, seen, waiting === 0 ? 1000 : 1);
+  }
+}
+try {
+  let going = helper === undefined ? listAndWalk() : helpWalk();
   if (going && (n > 0 || entered.length > 0)) going = send();
   if (going) parentPort.postMessage({ done: true });
 } catch (error) {
@@ -80,111 +150,149 @@ interface Batch {
   readonly count: number;
 }
 
-/** One share of the walk: its worker (null once walked on this thread instead) and its credits. */
-interface ShareRun {
-  worker: Worker | null;
-  readonly state: Int32Array;
-}
-
 type WorkerMessage = Batch | { readonly done: true } | { readonly error: { readonly message: string; readonly code?: string } };
 
 /**
  * The walk of {@link walkFolder}, done on worker threads: the `lstat` calls (the bulk of a
  * walk's time) run beside this thread instead of on it, so a consumer here (the token file
  * being parsed, deletions being handed to the thread pool) keeps going meanwhile, and with
- * `threads` above 1 they are split between several workers, each walking its share of the
- * tree. Entries arrive in batches and `visit`, `enter` and `between` are called here, one batch
- * after the other; with one worker in walk order, with more the shares' orders interleave.
- * Each worker stays at most `window` batches ahead. A share whose worker cannot be started is
- * walked on this thread instead.
+ * `threads` above 1 they are split between several workers. One worker lists the root, once,
+ * and hands its slices to the others as they are free to take them, walking the rest itself,
+ * so the split follows each thread's pace and each name is walked by exactly one of them.
+ * Entries arrive in batches and `visit`, `enter` and `between` are called here, one batch after
+ * the other; with one worker in walk order, with more the workers' batches interleave. Each
+ * worker stays at most `window` batches ahead. When the listing worker cannot start, the walk
+ * runs on this thread instead; a helper that cannot start leaves its part to the others.
  */
 export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, options: WorkerWalkOptions = {}): Promise<void> {
   const reserved = [...(options.reserved ?? [])];
   const batchSize = options.batchSize ?? 512;
   const window = options.window ?? 64;
   const threads = options.threads ?? 1;
-  const parts = Number.isFinite(threads) ? Math.max(1, Math.floor(threads)) : 1;
+  const helpers = Number.isFinite(threads) ? Math.max(1, Math.floor(threads)) - 1 : 0;
   const stopped = options.stopped ?? (() => false);
+  // This thread, when it helps, is the helper after the workers.
+  const slots = helpers + (options.helpHere === true ? 1 : 0);
 
   return new Promise<void>((resolve, reject) => {
     let settled = false;
-    let running = parts;
-    const shares: ShareRun[] = [];
+    const workers: { readonly worker: Worker; readonly state: Int32Array }[] = [];
+    // Workers started that have not yet said they are done.
+    let running = 0;
+    let listerDone = false;
+    // Whether any batch has been handed to `visit`: until then a walk can still start over here.
+    let delivered = false;
+    // Set once the walk runs on this thread instead: the workers' last messages and exits no longer count.
+    let here = false;
     const finish = (error?: Error): void => {
       if (settled) return;
       settled = true;
-      for (const { worker, state } of shares) {
+      for (const { worker, state } of workers) {
         Atomics.store(state, 1, 1);
         Atomics.notify(state, 0);
-        void worker?.terminate();
+        void worker.terminate();
       }
+      closePorts();
       if (error === undefined) resolve();
       else reject(error);
     };
-    // Shares from `next` on are not started yet; before `moreThreadsAfter`, the next starts when one is done.
-    let next = 0;
-    let gateOpen = false;
-    const startNext = (): void => {
-      if (next >= parts || settled) return;
-      const part = next;
-      next += 1;
-      startShare(part);
-    };
-    const startAll = (): void => {
-      gateOpen = true;
-      while (next < parts && !settled) startNext();
-    };
-    const shareDone = (): void => {
-      running -= 1;
-      if (running === 0) finish();
-    };
-    // A walker is free (its share walked, though maybe not yet handled here): before the gate
-    // opens, the next share starts on it.
-    const walkerFree = (): void => {
-      if (!gateOpen) startNext();
-    };
-    // Batches of every share are handled one after the other, in arrival order, even when `between` makes one wait.
-    let queue: Promise<void> = Promise.resolve();
     const fail = (error: unknown): void => finish(error instanceof Error ? error : new Error(String(error)));
+    // Batches of every worker are handled one after the other, in arrival order, even when `between` makes one wait.
+    let queue: Promise<void> = Promise.resolve();
+    const walkHere = (): void => {
+      here = true;
+      for (const { worker, state } of workers) {
+        Atomics.store(state, 1, 1);
+        Atomics.notify(state, 0);
+        void worker.terminate();
+      }
+      workers.length = 0;
+      running = 0;
+      closePorts();
+      const walking = walkFolder(root, visit, { ...options, stopped: () => settled || stopped() });
+      walking.then(() => finish(), fail);
+    };
 
-    const startShare = (part: number): void => {
-      const share = { part, parts };
-      const shared = new SharedArrayBuffer(8);
-      const state = new Int32Array(shared);
-      state[0] = window;
-      const entry: ShareRun = { worker: null, state };
-      shares.push(entry);
-      // Without a worker, this share is walked here, beside the others; a stop ends the whole walk.
-      const onThisThread = (): void => {
-        queue = queue
-          .then(async () => {
-            if (settled) return;
-            if (stopped()) return finish();
-            await walkFolder(root, visit, { ...options, share, stopped: () => settled || stopped() });
-            if (stopped()) return finish();
-            shareDone();
-            walkerFree();
-          })
-          .catch(fail);
+    const deal = new Int32Array(new SharedArrayBuffer(4 * (2 + 3 * slots)));
+    const channels = Array.from({ length: slots }, () => new MessageChannel());
+    const closePorts = (): void => {
+      for (const channel of channels) channel.port2.close();
+    };
+
+    // Called when the lister is done: this thread's help ends once it has walked what it was handed.
+    let hereDone: (() => void) | undefined;
+    /** This thread as helper `h`: each slice it receives is walked here, in the queue of batches. */
+    const helpHere = (h: number): void => {
+      const reservedKeys = reserved;
+      const skipDir = reservedKeys.length === 0 ? undefined : (key: string): boolean => isReservedKey(reservedKeys, key);
+      const chunkSize = 256;
+      const port = (channels[h] as MessageChannel).port2;
+      let ended = false;
+      running += 1;
+      hereDone = (): void => {
+        if (ended || !listerDone || Atomics.load(deal, 2 + 3 * h) !== Atomics.load(deal, 3 + 3 * h)) return;
+        ended = true;
+        port.close();
+        running -= 1;
+        if (running === 0) finish();
       };
+      const walkSlice = async (names: readonly string[]): Promise<void> => {
+        let sinceYield = 0;
+        for (const step of walkSteps(fs, root, skipDir, names)) {
+          if (settled || here) return;
+          delivered = true;
+          if (step.enter) options.enter?.(step.key);
+          else visit({ key: step.key, size: step.size, mtimeMs: step.mtimeMs, type: STEP_TYPES[step.t] as FolderEntry['type'] });
+          sinceYield += 1;
+          if (sinceYield >= chunkSize) {
+            sinceYield = 0;
+            if (stopped()) return finish();
+            await options.between?.();
+            await nextTurn();
+            if (stopped()) return finish();
+          }
+        }
+        Atomics.add(deal, 3 + 3 * h, 1);
+        if (stopped()) return finish();
+        hereDone?.();
+      };
+      port.on('message', (names: readonly string[]) => {
+        queue = queue.then(() => (settled || here ? undefined : walkSlice(names))).catch(fail);
+      });
+      Atomics.store(deal, 4 + 3 * h, 1);
+    };
+
+    /** Starts one worker; false when it cannot be started. */
+    const start = (helper: number | undefined, ports: MessagePort[]): boolean => {
+      const state = new Int32Array(new SharedArrayBuffer(8));
+      state[0] = window;
+      const workerData = { root, reserved, batchSize, sliceNames: ROOT_SLICE_NAMES, backlog: BACKLOG, helper, ports, state: state.buffer, deal: deal.buffer };
       let worker: Worker;
       try {
         // No execArgv of the host (a TypeScript loader, --input-type, profiling flags): the source is plain CommonJS.
-        worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { root, reserved, batchSize, share, state: shared }, stdout: false, stderr: false });
+        worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData, transferList: ports, stdout: false, stderr: false });
       } catch {
-        onThisThread();
-        return;
+        for (const port of ports) port.close();
+        return false;
       }
-      entry.worker = worker;
-      let received = false;
+      workers.push({ worker, state });
+      running += 1;
       let done = false;
+      let gone = false;
       const handle = async (message: WorkerMessage): Promise<void> => {
-        if (settled) return;
+        if (settled || gone || here) return;
         if ('done' in message) {
           done = true;
-          return shareDone();
+          if (helper === undefined) {
+            listerDone = true;
+            hereDone?.();
+          }
+          running -= 1;
+          if (running === 0) finish();
+          return;
         }
         if ('error' in message) return finish(Object.assign(new Error(message.error.message), message.error.code === undefined ? {} : { code: message.error.code }));
+        delivered = true;
         for (const key of message.entered) options.enter?.(key);
         const keys = message.keys.length === 0 ? [] : message.keys.split('\0');
         for (let i = 0; i < message.count; i += 1) {
@@ -196,34 +304,49 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
         Atomics.add(state, 0, 1);
         Atomics.notify(state, 0);
       };
+      // A helper that has not yet asked for slices holds none: losing it loses nothing.
+      const unused = (): boolean => helper !== undefined && Atomics.load(deal, 4 + 3 * helper) === 0;
+      const lost = (error: Error): void => {
+        if (settled || gone || here) return;
+        gone = true;
+        if (unused()) {
+          running -= 1;
+          if (running === 0) finish();
+        } else if (helper === undefined && !delivered) walkHere();
+        else finish(error);
+      };
       worker.on('message', (message: WorkerMessage) => {
-        received = true;
-        if ('done' in message) walkerFree();
         queue = queue.then(() => handle(message)).catch(fail);
       });
       worker.on('error', (error) => {
-        if (settled) return;
-        if (!received) {
-          // The worker could not run at all: walk its share here instead.
-          entry.worker = null;
-          void worker.terminate();
-          onThisThread();
-          return;
-        }
-        finish(error);
+        // After the messages it sent before: a worker that could not run at all changes nothing.
+        queue = queue.then(() => lost(error));
       });
       worker.on('exit', () => {
         // A worker that ends without its last word (killed from outside): the walk is incomplete.
-        void queue.then(() => {
-          if (!done && entry.worker !== null) finish(new Error(`the folder walk of ${root} stopped before it was done`));
+        queue = queue.then(() => {
+          if (!done) lost(new Error(`the folder walk of ${root} stopped before it was done`));
         });
       });
+      return true;
     };
 
-    if (options.moreThreadsAfter === undefined) startAll();
-    else {
-      startNext();
-      options.moreThreadsAfter.then(startAll, startAll);
+    if (!start(undefined, channels.map((channel) => channel.port1))) {
+      walkHere();
+      return;
     }
+    if (options.helpHere === true) helpHere(helpers);
+    const startHelpers = (): void => {
+      for (let h = 0; h < helpers; h += 1) {
+        // Once the root is listed, nothing is left to hand out.
+        if (settled || listerDone || Atomics.load(deal, 1) !== 0) {
+          channels[h]?.port2.close();
+          continue;
+        }
+        start(h, [(channels[h] as MessageChannel).port2]);
+      }
+    };
+    if (options.moreThreadsAfter === undefined) startHelpers();
+    else options.moreThreadsAfter.then(startHelpers, startHelpers);
   });
 }

@@ -174,8 +174,8 @@ export class ServerStore implements Store {
     let visitNow: ((entry: FolderEntry) => void) | null = null;
     // A worker may run up to 256 batches of 512 entries ahead (about 8 MiB) while this thread
     // parses the token file: for 100k files, the whole walk. Until the keys are known the walk
-    // leaves this busy thread a core, one worker walking one share after the other; then the
-    // shares left start at once. On two cores, two walkers beside the parse slowed it more than
+    // leaves this busy thread a core, the worker that lists the root walking alone; then the
+    // others join it. On two cores, two walkers beside the parse slowed it more than
     // they sped the walk (a cold load of 100k files and 70k tokens, flat: 1.6–1.8 s against
     // 1.4–1.6 s), while a sharded folder's walk outlasts the parse and needs both.
     const survey = this.folder.survey((entry) => (visitNow === null ? early.push(entry) : visitNow(entry)), {
@@ -257,7 +257,7 @@ export class ServerStore implements Store {
     // Records come in the order the walk met their files (then those without one, as in the
     // file): deletions follow the folder, one directory after the other, which a file system
     // does faster than the same deletions in token-file order (a walk split between workers
-    // interleaves its shares, each still in folder order). Sorted as numbers
+    // interleaves their slices of the root, each still in folder order). Sorted as numbers
     // (rank × count + index), which a typed array sorts natively.
     const order = new Float64Array(count);
     for (let i = 0; i < count; i += 1) {

@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fc from 'fast-check';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as fs from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,6 +18,7 @@ import {
   walkInWorker,
   type UnlinkOutcome,
 } from '../../../src/stores/folder/index.js';
+import { rootSlices } from '../../../src/stores/folder/walk-steps.js';
 import { REPO_ROOT, TSX_ENV, TSX_IMPORT } from '../../support/tsx.js';
 import { lockFile, sandbox, unlockFile, type Sandbox } from './helpers.js';
 
@@ -166,44 +168,61 @@ console.log(n);`;
 
 describe('a walk split between threads', () => {
   // Every entry's key, and every folder entered as `key/`.
-  const walkAll = async (share?: { part: number; parts: number }, root = box.root): Promise<string[]> => {
+  const walkAll = async (root = box.root): Promise<string[]> => {
     const seen: string[] = [];
-    await walkFolder(root, (entry) => seen.push(entry.key), { enter: (key) => seen.push(`${key}/`), ...(share === undefined ? {} : { share }) });
+    await walkFolder(root, (entry) => seen.push(entry.key), { enter: (key) => seen.push(`${key}/`) });
     return seen;
   };
 
-  it('covers the tree exactly once across its shares, whatever the tree and the number of shares (property)', async () => {
-    const segment = fc.constantFrom('a', 'b', 'c', 'd0', 'e1', 'f.wav', 'g.wav', 'h.part');
-    const key = fc.array(segment, { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/'));
-    let run = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(key, { minLength: 1, maxLength: 25 }), fc.integer({ min: 1, max: 5 }), async (keys, parts) => {
-        const root = join(box.dir, `tree-${run}`);
-        run += 1;
-        mkdirSync(root);
-        // A key that is also a folder of another key stays a folder.
-        const folders = new Set(keys.flatMap((k) => k.split('/').slice(0, -1).map((_, i, all) => all.slice(0, i + 1).join('/'))));
-        for (const k of keys) {
-          if (folders.has(k)) continue;
-          mkdirSync(join(root, k, '..'), { recursive: true });
-          writeFileSync(join(root, k), k);
+  // A random tree: keys of one to three segments; a key that is also a folder of another stays a folder.
+  const randomTree = fc.uniqueArray(
+    fc.array(fc.constantFrom('a', 'b', 'c', 'd0', 'e1', 'f.wav', 'g.wav', 'h.part'), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/')),
+    { minLength: 1, maxLength: 25 },
+  );
+  let run = 0;
+  const makeTree = (keys: readonly string[]): string => {
+    const root = join(box.dir, `tree-${run}`);
+    run += 1;
+    mkdirSync(root);
+    const folders = new Set(keys.flatMap((k) => k.split('/').slice(0, -1).map((_, i, all) => all.slice(0, i + 1).join('/'))));
+    for (const k of keys) {
+      if (folders.has(k)) continue;
+      mkdirSync(join(root, k, '..'), { recursive: true });
+      writeFileSync(join(root, k), k);
+    }
+    return root;
+  };
+
+  it('slices the root so that each name is in exactly one slice, a folder alone, other names at most the slice size (property)', () => {
+    fc.assert(
+      fc.property(randomTree, fc.integer({ min: 1, max: 6 }), (keys, sliceSize) => {
+        const root = makeTree(keys);
+        const slices = [...rootSlices(fs, root, sliceSize)];
+        const names = slices.flat();
+        expect(names.sort()).toEqual(readdirSync(root).sort());
+        for (const slice of slices) {
+          const folders = slice.filter((name) => statSync(join(root, name)).isDirectory());
+          if (folders.length > 0) expect(slice).toEqual(folders.slice(0, 1));
+          else expect(slice.length).toBeLessThanOrEqual(sliceSize);
         }
-        const whole = await walkAll(undefined, root);
-        const shares: string[] = [];
-        for (let part = 0; part < parts; part += 1) shares.push(...(await walkAll({ part, parts }, root)));
-        expect(shares.sort()).toEqual(whole.sort());
         rmSync(root, { recursive: true });
       }),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
   });
 
-  it('gives each share a part of a flat folder, not all of it', async () => {
-    for (let i = 0; i < 400; i += 1) box.file(`f${i}.wav`, 1);
-    const sizes = await Promise.all([0, 1].map(async (part) => (await walkAll({ part, parts: 2 })).length));
-    expect(sizes[0]! + sizes[1]!).toBe(400);
-    // FNV-1a spreads names that differ in a digit: neither share is close to empty.
-    expect(Math.min(...sizes)).toBeGreaterThan(120);
+  it('on any number of workers, with or without this thread helping, yields what one walk here yields: every entry once (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(randomTree, fc.integer({ min: 1, max: 3 }), fc.boolean(), async (keys, threads, helpHere) => {
+        const root = makeTree(keys);
+        const whole = await walkAll(root);
+        const seen: string[] = [];
+        await walkInWorker(root, (entry) => seen.push(entry.key), { threads, helpHere, batchSize: 2, enter: (key) => seen.push(`${key}/`) });
+        expect(seen.sort()).toEqual(whole.sort());
+        rmSync(root, { recursive: true });
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it('on worker threads, yields what one walk here yields, folders entered included', async () => {
