@@ -320,13 +320,13 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
       });
       worker.on('error', (error) => {
         // After the messages it sent before: a worker that could not run at all changes nothing.
-        queue = queue.then(() => lost(error));
+        queue = queue.then(() => lost(error)).catch(fail);
       });
       worker.on('exit', () => {
         // A worker that ends without its last word (killed from outside): the walk is incomplete.
         queue = queue.then(() => {
           if (!done) lost(new Error(`the folder walk of ${root} stopped before it was done`));
-        });
+        }).catch(fail);
       });
       return true;
     };
