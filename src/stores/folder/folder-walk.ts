@@ -33,14 +33,15 @@ export interface FolderWalkOptions {
 /**
  * Walks every entry under `root`, depth first, calling `visit` for each file, symlink or other
  * non-folder (with its root-relative `/` key, `lstat` size and mtime). Symlinks are never
- * followed; folders are descended into (unless `reserved`), one at a time, so at most one
- * directory handle is open and memory holds one slice of names plus the keys of folders not
- * yet visited (see {@link walkSteps}).
+ * followed; folders are descended into (unless `reserved`), one at a time: the root is listed
+ * in slices ({@link rootSlices}) and each slice walked before the next is read, so at most two
+ * directory handles are open (the root's and one large folder's) and memory holds a slice of
+ * names or two plus the keys of folders not yet visited (see {@link walkSteps}).
  *
  * Calls are synchronous `lstat`s on this thread in chunks of `chunkSize`, with a yield to the
  * event loop (and `between`) after each chunk: on this workload that is several times faster
  * than one `fs.promises` round trip per file, and the yields let deletions overlap the scan.
- * {@link walkInWorker} does the same walk on another thread. An entry that disappears mid-walk
+ * {@link walkInWorker} does the same walk on other threads. An entry that disappears mid-walk
  * is skipped; a missing root has no entries. Other errors (a folder that cannot be read)
  * reject the walk.
  */
