@@ -127,8 +127,12 @@ function helpWalk() {
       continue;
     }
     if (stopping()) return false;
+    // The listed flag before the counters: the lister counts every slice it hands out before it
+    // sets the flag, so once the flag is seen the count is final (read the other way round, a
+    // slice handed out in between would be left unwalked).
+    const listed = Atomics.load(deal, 1) !== 0;
     const waiting = Atomics.load(deal, 2 + 3 * helper) - Atomics.load(deal, 3 + 3 * helper);
-    if (waiting === 0 && Atomics.load(deal, 1) !== 0) return true;
+    if (waiting === 0 && listed) return true;
     Atomics.wait(deal, 0, seen, waiting === 0 ? 1000 : 1);
   }
 }

@@ -14,7 +14,14 @@ import { sandbox, type Sandbox } from './helpers.js';
 // and counts the entries each worker sends; the workers that start, the walks and the files
 // are real.
 type Role = 'lister' | number;
-const workers = vi.hoisted(() => ({ failing: new Set<Role>(), started: [] as Role[], sent: new Map<Role, number>(), running: new Map<Role, { terminate(): Promise<number> }>() }));
+const workers = vi.hoisted(() => ({
+  failing: new Set<Role>(),
+  started: [] as Role[],
+  sent: new Map<Role, number>(),
+  running: new Map<Role, { terminate(): Promise<number> }>(),
+  // Rewrites the workers' program (to stretch a moment a thread could be preempted at).
+  patch: undefined as ((source: string) => string) | undefined,
+}));
 vi.mock('node:worker_threads', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:worker_threads')>();
   class SometimesWorker extends real.Worker {
@@ -22,7 +29,7 @@ vi.mock('node:worker_threads', async (importOriginal) => {
       const helper = (options?.workerData as { helper?: number } | undefined)?.helper;
       const role: Role = helper ?? 'lister';
       if (workers.failing.has(role)) throw new Error('no worker can start here');
-      super(source, options);
+      super(typeof source === 'string' && workers.patch !== undefined ? workers.patch(source) : source, options);
       workers.started.push(role);
       workers.running.set(role, this);
       this.on('message', (message: { count?: number }) => workers.sent.set(role, (workers.sent.get(role) ?? 0) + (message.count ?? 0)));
@@ -41,6 +48,7 @@ afterEach(() => {
   workers.started.length = 0;
   workers.sent.clear();
   workers.running.clear();
+  workers.patch = undefined;
   box.cleanup();
 });
 
@@ -82,6 +90,23 @@ describe('a walk split between threads', () => {
     expect(fromWorker).toBeLessThan(here.length);
   });
 
+  it('walks every slice handed out, even when a helper is held up between checking its slices and the end of the listing', async () => {
+    for (let i = 0; i < 2000; i += 1) box.file(`flat-${i}.wav`, 1);
+    const here = await walkHere();
+    // The helper sleeps 20 ms before it reads how many slices it has walked, as a preempted
+    // thread would: the lister hands out its last slices and ends the listing meanwhile.
+    const walkedRead = 'Atomics.load(deal, 3 + 3 * helper)';
+    workers.patch = (source) => {
+      expect(source).toContain(walkedRead);
+      return source.replaceAll(walkedRead, `(Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20), ${walkedRead})`);
+    };
+    for (let run = 0; run < 5; run += 1) {
+      const seen: string[] = [];
+      await walkInWorker(box.root, (entry) => seen.push(entry.key), { threads: 2 });
+      expect(seen.sort(), `run ${run}`).toEqual(here);
+    }
+  });
+
   it('fails, rather than ending short, when a helper that has taken part is killed from outside', async () => {
     for (let i = 0; i < 2000; i += 1) box.file(`flat-${i}.wav`, 1);
     const walk = walkInWorker(box.root, () => undefined, { threads: 2, batchSize: 16, window: 1, between: () => pause(3) });
@@ -106,6 +131,19 @@ describe('a walk split between threads', () => {
     await walkInWorker(box.root, (entry) => seen.push(entry.key), { threads: 3, helpHere: true, batchSize: 16 });
     expect(seen.sort()).toEqual(here);
     expect(workers.started).toEqual([]);
+  });
+
+  it('walks on this thread when the lister dies before anything arrived from the walk: every entry once', async () => {
+    const here = await walkHere();
+    for (const helpHere of [false, true]) {
+      const seen: string[] = [];
+      const walk = walkInWorker(box.root, (entry) => seen.push(entry.key), { threads: 3, helpHere, batchSize: 16 });
+      // Killed at once: it has not even booted, let alone listed or sent anything.
+      await workers.running.get('lister')?.terminate();
+      await walk;
+      expect(seen.sort(), `helpHere ${String(helpHere)}`).toEqual(here);
+      workers.running.clear();
+    }
   });
 
   it('ends a walk here at a stop', async () => {
