@@ -30,7 +30,7 @@ export const CLI_OPTIONS: readonly CliOption[] = [
   option('lowWaterPercent', '--low-water-percent <percent>', 'number', 'emergency eviction stops at this % of the limit (default 80)'),
   option('concurrency', '--concurrency <n>', 'number', 'deletions in flight at once (default 128)'),
   option('compactAfterEvents', '--compact-after-events <n>', 'number', 'compact the journal after this many events (default 50000)'),
-  option('walkerThreads', '--walker-threads <n>', 'number', 'worker threads a folder walk is split between (default 2, 1 on one core)'),
+  option('walkerThreads', '--walker-threads <n>', 'number', 'threads a folder walk is split between: worker threads, and this one for an unpaced walk (default 2, 1 on one core)'),
 ];
 
 /** Turns a flag or environment string into the option's type; a bad number stays NaN for the schema to name. */

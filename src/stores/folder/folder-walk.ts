@@ -46,23 +46,38 @@ export interface FolderWalkOptions {
  * reject the walk.
  */
 export async function walkFolder(root: string, visit: (entry: FolderEntry) => void, options: FolderWalkOptions = {}): Promise<void> {
+  const walkSlice = sliceWalker(root, visit, options);
+  for (const names of rootSlices(fs, root, ROOT_SLICE_NAMES)) {
+    if (!(await walkSlice(names))) return;
+  }
+}
+
+/**
+ * The walk of {@link walkFolder} one slice of the root at a time (see {@link rootSlices}), on
+ * this thread: each call walks the given names and everything below them, in chunks of
+ * `chunkSize` entries counted across calls, and resolves false once `stopped` says so. Both a
+ * whole walk here and the slices this thread is handed as a helper of {@link walkInWorker} go
+ * through it.
+ */
+export function sliceWalker(root: string, visit: (entry: FolderEntry) => void, options: FolderWalkOptions = {}): (names: readonly string[]) => Promise<boolean> {
   const chunkSize = options.chunkSize ?? 256;
   const stopped = options.stopped ?? (() => false);
-  let sinceYield = 0;
   const reserved = options.reserved ?? [];
   const skipDir = reserved.length === 0 ? undefined : (key: string): boolean => isReservedKey(reserved, key);
-  for (const names of rootSlices(fs, root, ROOT_SLICE_NAMES)) {
+  let sinceYield = 0;
+  return async (names) => {
     for (const step of walkSteps(fs, root, skipDir, names)) {
       if (step.enter) options.enter?.(step.key);
       else visit({ key: step.key, size: step.size, mtimeMs: step.mtimeMs, type: STEP_TYPES[step.t] as FolderEntry['type'] });
       sinceYield += 1;
       if (sinceYield >= chunkSize) {
         sinceYield = 0;
-        if (stopped()) return;
+        if (stopped()) return false;
         await options.between?.();
         await nextTurn();
-        if (stopped()) return;
+        if (stopped()) return false;
       }
     }
-  }
+    return true;
+  };
 }

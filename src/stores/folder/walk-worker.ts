@@ -1,7 +1,5 @@
-import * as fs from 'node:fs';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { nextTurn } from '../fs/next-turn.js';
-import { walkFolder, type FolderEntry, type FolderWalkOptions } from './folder-walk.js';
+import { sliceWalker, walkFolder, type FolderEntry, type FolderWalkOptions } from './folder-walk.js';
 import { isReservedKey } from './reserved-match.js';
 import { ROOT_SLICE_NAMES, STEP_TYPES, rootSlices, walkSteps } from './walk-steps.js';
 
@@ -188,15 +186,19 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
     let delivered = false;
     // Set once the walk runs on this thread instead: the workers' last messages and exits no longer count.
     let here = false;
-    const finish = (error?: Error): void => {
-      if (settled) return;
-      settled = true;
+    // Tells every worker to stop (waking one that waits for credits) and ends it.
+    const stopWorkers = (): void => {
       for (const { worker, state } of workers) {
         Atomics.store(state, 1, 1);
         Atomics.notify(state, 0);
         void worker.terminate();
       }
       closePorts();
+    };
+    const finish = (error?: Error): void => {
+      if (settled) return;
+      settled = true;
+      stopWorkers();
       if (error === undefined) resolve();
       else reject(error);
     };
@@ -205,14 +207,9 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
     let queue: Promise<void> = Promise.resolve();
     const walkHere = (): void => {
       here = true;
-      for (const { worker, state } of workers) {
-        Atomics.store(state, 1, 1);
-        Atomics.notify(state, 0);
-        void worker.terminate();
-      }
+      stopWorkers();
       workers.length = 0;
       running = 0;
-      closePorts();
       const walking = walkFolder(root, visit, { ...options, stopped: () => settled || stopped() });
       walking.then(() => finish(), fail);
     };
@@ -227,9 +224,6 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
     let hereDone: (() => void) | undefined;
     /** This thread as helper `h`: each slice it receives is walked here, in the queue of batches. */
     const helpHere = (h: number): void => {
-      const reservedKeys = reserved;
-      const skipDir = reservedKeys.length === 0 ? undefined : (key: string): boolean => isReservedKey(reservedKeys, key);
-      const chunkSize = 256;
       const port = (channels[h] as MessageChannel).port2;
       let ended = false;
       running += 1;
@@ -240,28 +234,33 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
         running -= 1;
         if (running === 0) finish();
       };
-      const walkSlice = async (names: readonly string[]): Promise<void> => {
-        let sinceYield = 0;
-        for (const step of walkSteps(fs, root, skipDir, names)) {
-          if (settled || here) return;
+      const walkSlice = sliceWalker(
+        root,
+        (entry) => {
           delivered = true;
-          if (step.enter) options.enter?.(step.key);
-          else visit({ key: step.key, size: step.size, mtimeMs: step.mtimeMs, type: STEP_TYPES[step.t] as FolderEntry['type'] });
-          sinceYield += 1;
-          if (sinceYield >= chunkSize) {
-            sinceYield = 0;
-            if (stopped()) return finish();
-            await options.between?.();
-            await nextTurn();
-            if (stopped()) return finish();
-          }
-        }
-        Atomics.add(deal, 3 + 3 * h, 1);
-        if (stopped()) return finish();
-        hereDone?.();
-      };
+          visit(entry);
+        },
+        {
+          ...options,
+          enter: (key) => {
+            delivered = true;
+            options.enter?.(key);
+          },
+          stopped: () => settled || here || stopped(),
+        },
+      );
       port.on('message', (names: readonly string[]) => {
-        queue = queue.then(() => (settled || here ? undefined : walkSlice(names))).catch(fail);
+        queue = queue
+          .then(async () => {
+            if (settled || here) return;
+            const going = await walkSlice(names);
+            if (stopped()) return finish();
+            // Not going on: the walk is over, or runs on this thread from the start instead.
+            if (!going) return;
+            Atomics.add(deal, 3 + 3 * h, 1);
+            hereDone?.();
+          })
+          .catch(fail);
       });
       Atomics.store(deal, 4 + 3 * h, 1);
     };
@@ -342,8 +341,8 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
     if (options.helpHere === true) helpHere(helpers);
     const startHelpers = (): void => {
       for (let h = 0; h < helpers; h += 1) {
-        // Once the root is listed, nothing is left to hand out.
-        if (settled || listerDone || Atomics.load(deal, 1) !== 0) {
+        // A walk that is over, or whose lister is done, has nothing left to hand out.
+        if (settled || listerDone) {
           channels[h]?.port2.close();
           continue;
         }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -105,6 +105,26 @@ describe('a walk split between threads', () => {
       await walkInWorker(box.root, (entry) => seen.push(entry.key), { threads: 2 });
       expect(seen.sort(), `run ${run}`).toEqual(here);
     }
+  });
+
+  it('hands a helper at most two slices ahead: a helper held up after it has asked for slices walks two, the lister the rest', async () => {
+    // A folder of its own: 2,000 files and no subfolder, so every slice holds 128 names (the last 80).
+    const flat = join(box.dir, 'flat');
+    mkdirSync(flat);
+    for (let i = 0; i < 2000; i += 1) writeFileSync(join(flat, `f-${i}.wav`), 'x');
+    // Once ready, the helper sleeps 1.5 s before it takes its first slice. The lister, paced by a
+    // slow consumer (batches of 16, 3 ms each), lists and walks the rest of the folder meanwhile,
+    // and the helper is ready long before the listing ends.
+    const ready = 'Atomics.store(deal, 4 + 3 * helper, 1);';
+    workers.patch = (source) => {
+      expect(source).toContain(ready);
+      return source.replace(ready, `${ready} Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);`);
+    };
+    const seen = new Set<string>();
+    await walkInWorker(flat, (entry) => seen.add(entry.key), { threads: 2, batchSize: 16, window: 1, between: () => pause(3) });
+    expect(seen.size).toBe(2000);
+    expect(workers.sent.get(0)).toBe(2 * 128);
+    expect(workers.sent.get('lister')).toBe(2000 - 2 * 128);
   });
 
   it('fails, rather than ending short, when a helper that has taken part is killed from outside', async () => {
