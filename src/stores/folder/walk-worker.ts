@@ -223,7 +223,7 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
     // Called when the lister is done: this thread's help ends once it has walked what it was handed.
     let hereDone: (() => void) | undefined;
     /** This thread as helper `h`: each slice it receives is walked here, in the queue of batches. */
-    const helpHere = (h: number): void => {
+    const helpOnThisThread = (h: number): void => {
       const port = (channels[h] as MessageChannel).port2;
       let ended = false;
       running += 1;
@@ -338,7 +338,7 @@ export function walkInWorker(root: string, visit: (entry: FolderEntry) => void, 
       walkHere();
       return;
     }
-    if (options.helpHere === true) helpHere(helpers);
+    if (options.helpHere === true) helpOnThisThread(helpers);
     const startHelpers = (): void => {
       for (let h = 0; h < helpers; h += 1) {
         // A walk that is over, or whose lister is done, has nothing left to hand out.
