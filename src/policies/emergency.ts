@@ -1,4 +1,4 @@
-import { defer, filter, map, mergeMap, type Observable, of, toArray } from 'rxjs';
+import { defer, filter, from, map, mergeMap, type Observable, of, toArray } from 'rxjs';
 import type { Decision, Policy, StoredRecord, Target, Usage } from '../kernel/index.js';
 import { recordBytes, recordTarget } from './expiry.js';
 
@@ -166,7 +166,8 @@ export const emergencyPolicy: Policy<EmergencyOptions> = {
         filter((event) => event.type === 'RecordObserved'),
         map((event) => event.record),
         toArray(),
-        mergeMap((records) => of(...planEmergency(records, usage, now, options))),
+        // `from`, not `of(...decisions)`: a call takes at most ~125k arguments.
+        mergeMap((records) => from(planEmergency(records, usage, now, options))),
       ),
     );
   },

@@ -1,4 +1,4 @@
-import { defer, filter, map, mergeMap, type Observable, of, toArray } from 'rxjs';
+import { defer, filter, from, map, mergeMap, type Observable, toArray } from 'rxjs';
 import type { Decision, Policy, StoredRecord, Target } from '../kernel/index.js';
 
 /** Options of the expiry policy. */
@@ -105,7 +105,8 @@ export const expiryPolicy: Policy<ExpiryOptions> = {
         filter((event) => event.type === 'RecordObserved'),
         map((event) => event.record),
         toArray(),
-        mergeMap((records) => of(...planExpiry(records, now, options))),
+        // `from`, not `of(...decisions)`: a call takes at most ~125k arguments.
+        mergeMap((records) => from(planExpiry(records, now, options))),
       ),
     ),
 };
