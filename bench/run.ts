@@ -118,9 +118,9 @@ class Bench {
    * Every section, the ones that need no data on disk first. A cleanup runs slower on files
    * written a minute before than on files just restored (flat 100k, reclaim: +0.2–0.6 s after
    * 60 s idle, 3 of 3 pairs), and each cleanup after the first runs right after a restore. So
-   * the data sets are written after the in-memory sections, last the one whose first cleanup
-   * comes first, and only the scans run between: before, that first cleanup (always reclaim's,
-   * the first tool) ran on files ~1.5 minutes old and was slower than its second in 10 of 12
+   * the data sets are written after the in-memory sections, the one cleaned up first written
+   * last, and only the scans run between. Before, that first cleanup (always reclaim's, the
+   * first tool) ran on files ~1.5 minutes old and was slower than reclaim's second in 10 of 12
    * bench runs, by 0.67 s on average.
    */
   async all(): Promise<void> {
