@@ -1,6 +1,7 @@
-import { defer, filter, from, map, mergeMap, type Observable, of, toArray } from 'rxjs';
+import { type Observable, of } from 'rxjs';
 import type { Decision, Policy, StoredRecord, Target, Usage } from '../kernel/index.js';
 import { recordBytes, recordTarget } from './expiry.js';
+import { planOverRecords } from './plan-over-records.js';
 
 /** Options of the emergency policy. */
 export interface EmergencyOptions {
@@ -161,15 +162,7 @@ export const emergencyPolicy: Policy<EmergencyOptions> = {
     if (source.status === 'unreadable') {
       return of({ kind: 'suspend', reason: `the token database cannot be read (${source.reason}); eviction waits until it can` });
     }
-    return defer(() =>
-      storage$.pipe(
-        filter((event) => event.type === 'RecordObserved'),
-        map((event) => event.record),
-        toArray(),
-        // `from`, not `of(...decisions)`: a call takes at most ~125k arguments.
-        mergeMap((records) => from(planEmergency(records, usage, now, options))),
-      ),
-    );
+    return planOverRecords(storage$, (records) => planEmergency(records, usage, now, options));
   },
 };
 

@@ -1,5 +1,6 @@
-import { defer, filter, from, map, mergeMap, type Observable, toArray } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Decision, Policy, StoredRecord, Target } from '../kernel/index.js';
+import { planOverRecords } from './plan-over-records.js';
 
 /** Options of the expiry policy. */
 export interface ExpiryOptions {
@@ -99,14 +100,5 @@ export const expiryPolicy: Policy<ExpiryOptions> = {
   name: 'expiry',
   optionsSchema: EXPIRY_OPTIONS_SCHEMA,
   observes: ['records'],
-  plan: ({ storage$, now, options }): Observable<Decision> =>
-    defer(() =>
-      storage$.pipe(
-        filter((event) => event.type === 'RecordObserved'),
-        map((event) => event.record),
-        toArray(),
-        // `from`, not `of(...decisions)`: a call takes at most ~125k arguments.
-        mergeMap((records) => from(planExpiry(records, now, options))),
-      ),
-    ),
+  plan: ({ storage$, now, options }): Observable<Decision> => planOverRecords(storage$, (records) => planExpiry(records, now, options)),
 };

@@ -22,7 +22,10 @@ async function planCounts<O>(policy: Policy<O>, records: readonly StoredRecord[]
   const input: PolicyInput<O> = { storage$, source: { status: 'ok' }, usage, now: NOW, options, dryRun: false, runId: 'run-large' };
   return lastValueFrom(
     policy.plan(input).pipe(
-      reduce((counts: Record<string, number>, decision: Decision) => ({ ...counts, [decision.kind]: (counts[decision.kind] ?? 0) + 1 }), {}),
+      reduce((counts: Record<string, number>, decision: Decision) => {
+        counts[decision.kind] = (counts[decision.kind] ?? 0) + 1;
+        return counts;
+      }, {}),
     ),
   );
 }
