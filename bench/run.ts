@@ -14,7 +14,7 @@ import {
   datasetPaths,
   expectation,
   generate,
-  restore,
+  restoreFromCopy,
   type DatasetPaths,
   type DatasetSpec,
   type Expectation,
@@ -22,13 +22,14 @@ import {
 } from './lib/dataset.js';
 import { describeMachine, readLoad, type LoadReading } from './lib/machine.js';
 import { parseOptions, repsFor, tokensFor, type BenchOptions } from './lib/options.js';
-import { measure, type Measured } from './lib/proc.js';
+import { measure, run, type Measured } from './lib/proc.js';
 import { renderReport, type BenchResults, type CleanupTool, type Sample, type ScanTool } from './lib/report.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(repo, 'bench', 'results');
 const probesDir = join(resultsDir, '.probes');
-const PROBES = ['scan', 'find-remove', 'pipeline', 'emergency', 'token-file'] as const;
+// The probes, and the helper that stages data copies in child processes.
+const PROBES = ['scan', 'find-remove', 'pipeline', 'emergency', 'token-file', 'stage-copy'] as const;
 const CUTOFF_SECONDS = CUTOFF_HOURS * 3600;
 
 const loads: LoadReading[] = [];
@@ -62,17 +63,22 @@ function countFiles(dir: string): number {
 function checkDisk(options: BenchOptions): void {
   mkdirSync(options.dir, { recursive: true });
   const largest = options.files[options.files.length - 1] as number;
-  // One data set at a time: a 4 KiB block per file, the token file, the journal, and slack.
-  const needed = largest * 4096 * 1.3 + tokensFor(options, largest) * 600 + largest * 700;
+  // Every layout's set at once, each with a repetition's staged copies (one per tool) of its
+  // older half: a 4 KiB block per file, the token file, the journal, and slack.
+  const blocks = largest * (1 + options.tools.length / 2);
+  const needed = options.layouts.length * (blocks * 4096 * 1.3 + tokensFor(options, largest) * 600 + largest * 700);
   const stats = statfsSync(options.dir);
   const available = stats.bavail * stats.bsize;
-  if (available < needed * 2) {
+  if (available < needed * 1.5) {
     throw new Error(
       `${options.dir} has ${(available / 2 ** 30).toFixed(1)} GiB free; ${(largest / 1000).toFixed(0)}k files need about ` +
-        `${((needed * 2) / 2 ** 30).toFixed(1)} GiB with margin. Pick another --dir or a smaller --files.`,
+        `${((needed * 1.5) / 2 ** 30).toFixed(1)} GiB with margin. Pick another --dir or a smaller --files.`,
     );
   }
 }
+
+/** How many staged copies are written side by side, each by its own child process. */
+const STAGING_PARALLEL = 4;
 
 function syncFolder(path: string): void {
   // Written blocks must be on disk before a timed run, as real recovery files are: unlinking a
@@ -85,8 +91,12 @@ interface DataSet {
   readonly spec: DatasetSpec;
   readonly paths: DatasetPaths;
   readonly expected: Expectation;
-  /** True after a cleanup ran on it and before it was restored. */
-  dirty: boolean;
+  /** True while its files past the cutoff are in the storage folder (restored, not yet cleaned up). */
+  whole: boolean;
+  /** Staged copies of its files past the cutoff, ready to be renamed into place. */
+  readonly copies: string[];
+  /** Copies staged so far (names them). */
+  staged: number;
 }
 
 class Bench {
@@ -115,13 +125,11 @@ class Bench {
   }
 
   /**
-   * Every section, the ones that need no data on disk first. A cleanup runs slower on files
-   * written a minute before than on files just restored (flat 100k, reclaim: +0.2–0.6 s after
-   * 60 s idle, 3 of 3 pairs), and each cleanup after the first runs right after a restore. So
-   * the data sets are written after the in-memory sections, the one cleaned up first written
-   * last, and only the scans run between. Before, that first cleanup (always reclaim's, the
-   * first tool) ran on files ~1.5 minutes old and was slower than reclaim's second in 10 of 12
-   * bench runs, by 0.67 s on average.
+   * Every section, the ones that need no data on disk first. Then every cleanup, and the scans,
+   * run right after a restore of their data set. Before, a set's first cleanup ran on the files
+   * as generated, with other sections in between: always reclaim's (the first tool), it was
+   * slower than reclaim's second in 10 of 12 bench runs, by 0.67 s on average (flat 100k: +0.2–
+   * 0.6 s after 60 s idle, +1.0–1.8 s with sections in between, 3 of 3 pairs each).
    */
   async all(): Promise<void> {
     const { sections } = this.#options;
@@ -131,12 +139,19 @@ class Bench {
       if (first) await this.#inMemory();
       first = false;
       const onDisk = sections.includes('scan') || sections.includes('cleanup');
-      const sets = onDisk ? this.#generateAll(files) : [];
+      const sets = onDisk ? this.#options.layouts.map((layout) => this.#generate(files, layout)) : [];
       try {
-        if (sections.includes('scan')) for (const set of sets) await this.#scan(set.spec, set.paths);
         if (sections.includes('cleanup')) await this.#cleanup(sets);
+        if (sections.includes('scan')) {
+          await this.#stage(sets.filter((set) => !set.whole && set.copies.length === 0), 1);
+          for (const set of sets) {
+            await this.#fresh(set);
+            await this.#scan(set.spec, set.paths);
+          }
+        }
       } finally {
-        if (!this.#options.keep) for (const set of sets) rmSync(set.paths.dir, { recursive: true, force: true });
+        // Side by side (each set is its own folder): 200k files took ~57 s one set after the other.
+        if (!this.#options.keep) await Promise.all(sets.map((set) => run('rm', ['-rf', set.paths.dir])));
       }
     }
   }
@@ -158,27 +173,52 @@ class Bench {
     return { files, tokens: tokensFor(this.#options, files), seed: this.#options.seed, layout, nowMs: Date.now() };
   }
 
-  /** The data sets in layout order, written in reverse: the first to be cleaned up is the freshest. */
-  #generateAll(files: number): DataSet[] {
-    return [...this.#options.layouts]
-      .reverse()
-      .map((layout) => this.#generate(files, layout))
-      .reverse();
-  }
-
+  /** Writes a data set without its files past the cutoff: a restore puts them in before each use. */
   #generate(files: number, layout: Layout): DataSet {
     const spec = this.#spec(files, layout);
     const expected = expectation(spec);
     const dir = join(this.#options.dir, `${layout}-${files}`);
     rmSync(dir, { recursive: true, force: true });
-    log(`generating ${files} files (${layout}, ${spec.tokens} tokens) in ${dir}`);
+    log(`generating ${files} files (${layout}, ${spec.tokens} tokens) in ${dir}; the ${expected.oldFiles} past the cutoff come from staged copies`);
     const started = performance.now();
-    const paths = generate(spec, dir, (done) => log(`  ${done} files written`));
+    const paths = generate(spec, dir, { withOld: false, progress: (done) => log(`  ${done} files done`) });
     syncFolder(paths.storage);
     const generateMs = performance.now() - started;
     this.results.datasets.push({ files, tokens: spec.tokens, layout, expected, generateMs });
-    log(`generated in ${(generateMs / 1000).toFixed(1)} s; ${expected.oldFiles} files are past the cutoff`);
-    return { spec, paths, expected, dirty: false };
+    log(`generated in ${(generateMs / 1000).toFixed(1)} s`);
+    return { spec, paths, expected, whole: false, copies: [], staged: 0 };
+  }
+
+  /**
+   * Stages `perSet` copies of each set's files past the cutoff, up to {@link STAGING_PARALLEL}
+   * copies side by side, each in a fresh folder beside the set's storage folder, then syncs them.
+   */
+  async #stage(sets: readonly DataSet[], perSet: number): Promise<void> {
+    const jobs: { set: DataSet; dir: string }[] = [];
+    for (let n = 0; n < perSet; n += 1) {
+      for (const set of sets) {
+        set.staged += 1;
+        jobs.push({ set, dir: join(set.paths.dir, `staged-${set.staged}`) });
+      }
+    }
+    if (jobs.length === 0) return;
+    const started = performance.now();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < jobs.length) {
+        const job = jobs[next] as { set: DataSet; dir: string };
+        next += 1;
+        rmSync(job.dir, { recursive: true, force: true });
+        const { spec } = job.set;
+        const args = [node('stage-copy'), String(spec.files), String(spec.tokens), String(spec.seed), spec.layout, String(spec.nowMs), job.dir];
+        const out = probeOutput(await measure(process.execPath, args), 'staging a copy');
+        if (out.written !== job.set.expected.oldFiles) throw new Error(`staging wrote ${String(out.written)} files; expected ${job.set.expected.oldFiles}`);
+        job.set.copies.push(job.dir);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(STAGING_PARALLEL, jobs.length) }, worker));
+    for (const set of new Set(jobs.map((job) => job.set))) syncFolder(set.paths.dir);
+    log(`  staged ${jobs.length} cop${jobs.length === 1 ? 'y' : 'ies'} of the files past the cutoff in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
 
   async #scan(spec: DatasetSpec, paths: DatasetPaths): Promise<void> {
@@ -229,12 +269,14 @@ class Bench {
         break;
       }
       const repStarted = performance.now();
+      // A copy per cleanup, staged with the repetition it serves (so the budget counts it).
+      await this.#stage(sets, tools.length);
       for (const set of sets) {
         for (let k = 0; k < tools.length; k += 1) {
           const tool = tools[(r + k) % tools.length] as CleanupTool;
           await this.#fresh(set);
           const sample = await this.#cleanupOnce(tool, set.paths, set.expected);
-          set.dirty = true;
+          set.whole = false;
           const left = countFiles(set.paths.storage);
           if (left !== set.spec.files - set.expected.oldFiles) {
             throw new Error(`${tool} left ${left} files; exactly ${set.spec.files - set.expected.oldFiles} (those younger than ${CUTOFF_HOURS} h) should remain`);
@@ -262,13 +304,20 @@ class Bench {
     this.results.cleanupReps.push({ files, planned: reps, done });
   }
 
-  /** Puts a data set back as generated (after a cleanup deleted its old files). */
+  /**
+   * Puts a data set back as generated, from a staged copy (staging one now if none is left),
+   * and checks that the folder is whole again. Callers have checked that the files past the
+   * cutoff are gone (after each cleanup, every tool must leave exactly the younger ones).
+   */
   async #fresh(set: DataSet): Promise<void> {
-    if (!set.dirty) return;
+    if (set.whole) return;
+    if (set.copies.length === 0) await this.#stage([set], 1);
     const t = performance.now();
-    restore(set.spec, set.paths);
+    restoreFromCopy(set.spec, set.paths, set.copies.shift() as string);
     syncFolder(set.paths.storage);
-    set.dirty = false;
+    const count = countFiles(set.paths.storage);
+    if (count !== set.spec.files) throw new Error(`the restore left ${count} files in ${set.paths.storage}; the data set has ${set.spec.files}`);
+    set.whole = true;
     log(`  restored ${set.expected.oldFiles} files in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
 

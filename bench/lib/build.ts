@@ -22,7 +22,8 @@ export async function ensureDist(repo: string): Promise<boolean> {
 }
 
 /**
- * Bundles the probes (small programs that time one part of reclaim in a child process) with
+ * Bundles the probes (small programs that time one part of reclaim in a child process, and the
+ * helper that stages data copies) with
  * esbuild, so they run on plain `node` without a TypeScript loader inflating their memory.
  * Packages stay external and load from node_modules, as they do for `dist/`.
  */
