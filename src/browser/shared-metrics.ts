@@ -105,7 +105,10 @@ export class SharedMetrics {
       this.#drain(false);
       // What is still missing is not in the journal (it never will be): skip it, fold the rest.
       if (complete && this.#pending.size > 0 && !this.#closed) {
-        this.#watermark = Math.min(...this.#pending.keys()) - 1;
+        // A loop, not Math.min(...keys): a spread call fails from ~125k arguments.
+        let first = Number.POSITIVE_INFINITY;
+        for (const seq of this.#pending.keys()) if (seq < first) first = seq;
+        this.#watermark = first - 1;
         this.#drain(false);
       }
     })();
