@@ -300,6 +300,15 @@ export function stageOldFiles(spec: DatasetSpec, copyDir: string): number {
   return written;
 }
 
+/** Renames a whole set's files past the cutoff out of its storage folder into `copyDir`, as staged. */
+export function stashOldFiles(spec: DatasetSpec, paths: DatasetPaths, copyDir: string): void {
+  mkdirSync(copyDir);
+  for (let i = 0; i < spec.files; i += 1) {
+    const file = fileSpec(spec, i);
+    if (file.old) renameSync(join(paths.storage, file.key), join(copyDir, stagedName(file)));
+  }
+}
+
 /**
  * Puts a data set back as it was generated, once a cleanup deleted the files past the cutoff:
  * renames a staged copy's files into the storage folder and removes the emptied copy, rewrites

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, u
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectation, fileSpec, generate, restoreFromCopy, stageOldFiles, type DatasetSpec, type Layout } from '../../bench/lib/dataset.js';
+import { expectation, fileSpec, generate, restoreFromCopy, stageOldFiles, stashOldFiles, type DatasetSpec, type Layout } from '../../bench/lib/dataset.js';
 
 /** Every file below `root`: its key, size, mtime (whole ms) and first bytes. */
 function listing(root: string): Map<string, string> {
@@ -39,7 +39,7 @@ function tempDir(): string {
 describe.each(['flat', 'sharded'] as Layout[])('bench data set (%s)', (layout) => {
   const spec: DatasetSpec = { files: 400, tokens: 280, seed: 7, layout, nowMs: Date.UTC(2026, 10, 27, 12) };
 
-  it('a set restored from a staged copy after its old files went equals the set generated whole', () => {
+  it('a set restored from a staged or stashed copy equals the set generated whole', () => {
     const whole = generate(spec, join(tempDir(), 'set'), { withOld: true });
     const root = tempDir();
     const paths = generate(spec, join(root, 'set'), { withOld: false });
@@ -56,16 +56,23 @@ describe.each(['flat', 'sharded'] as Layout[])('bench data set (%s)', (layout) =
     const tokens = (p: typeof paths): string => readFileSync(p.tokenFile, 'utf8').replaceAll(p.storage, '<storage>');
     expect(tokens(paths)).toBe(tokens(whole));
 
-    // A cleanup deletes the old files (and writes a journal); a second copy puts them back.
+    // The old files go back out as a copy (after the scans) and come back in.
+    const stashed = join(root, 'staged-2');
+    stashOldFiles(spec, paths, stashed);
+    expect(listing(paths.storage)).toEqual(young);
+    restoreFromCopy(spec, paths, stashed);
+    expect(listing(paths.storage)).toEqual(listing(whole.storage));
+
+    // A cleanup deletes the old files (and writes a journal); another copy puts them back.
     for (let i = 0; i < spec.files; i += 1) {
       const file = fileSpec(spec, i);
       if (file.old) unlinkSync(join(paths.storage, file.key));
     }
     writeFileSync(paths.journalPrefix, '{}\n');
     writeFileSync(paths.tokenFile, '{}\n');
-    const second = join(root, 'staged-2');
-    stageOldFiles(spec, second);
-    restoreFromCopy(spec, paths, second);
+    const third = join(root, 'staged-3');
+    stageOldFiles(spec, third);
+    restoreFromCopy(spec, paths, third);
     expect(listing(paths.storage)).toEqual(listing(whole.storage));
     expect(tokens(paths)).toBe(tokens(whole));
     expect(existsSync(paths.journalPrefix)).toBe(false);
