@@ -118,6 +118,7 @@ class Bench {
       scan: [],
       cleanup: [],
       pipeline: [],
+      pipelinePaired: [],
       emergency: [],
       tokenFile: [],
       cleanupReps: [],
@@ -288,6 +289,7 @@ class Bench {
           const key = `${set.spec.layout}\u0000${tool}`;
           samples.set(key, [...(samples.get(key) ?? []), sample]);
           log(`cleanup ${set.spec.layout} ${files} ${tool}: ${(sample.timeMs / 1000).toFixed(2)} s, CPU ${(sample.cpuMs / 1000).toFixed(2)} s, ${(sample.maxRssKiB / 1024).toFixed(0)} MiB`);
+          if (tool === 'reclaim' && this.#options.sections.includes('pipeline')) await this.#pairedPipeline(set, sample.timeMs);
         }
       }
       lastRepMs = performance.now() - repStarted;
@@ -385,6 +387,16 @@ class Bench {
       }
     }
     return { timeMs: m.wallMs, wallMs: m.wallMs, maxRssKiB: m.maxRssKiB, cpuMs: m.cpuMs };
+  }
+
+  /** Times the kernel alone right after a `reclaim run` cleanup, for its share of that run. */
+  async #pairedPipeline(set: DataSet, runMs: number): Promise<void> {
+    const spec = this.#spec(set.spec.files, 'flat');
+    const args = [node('pipeline'), String(spec.files), String(spec.tokens), String(spec.seed), String(spec.nowMs), 'discard'];
+    const out = probeOutput(await measure(process.execPath, args), 'pipeline');
+    const kernelMs = out.runMs as number;
+    this.results.pipelinePaired.push({ files: spec.files, layout: set.spec.layout, kernelMs, runMs });
+    log(`  kernel alone right after: ${(kernelMs / 1000).toFixed(2)} s, ${((kernelMs / runMs) * 100).toFixed(1)}% of that run`);
   }
 
   async #pipeline(files: number): Promise<void> {
