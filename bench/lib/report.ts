@@ -29,7 +29,7 @@ export interface BenchResults {
   readonly cleanup: { files: number; tokens: number; layout: Layout; deleted: number; tool: CleanupTool; samples: Sample[] }[];
   readonly pipeline: { files: number; tokens: number; journal: 'discard' | 'file'; storageEvents: number; eventsPerSec: number[]; samples: Sample[] }[];
   /**
-   * The kernel alone (discarding journal), timed right after each `reclaim run` cleanup, so the
+   * The kernel alone (discarding journal), timed just before each `reclaim run` cleanup, so the
    * share compares two figures from the same minute of this noisy machine.
    */
   readonly pipelinePaired: { files: number; layout: Layout; kernelMs: number; runMs: number }[];
@@ -182,7 +182,7 @@ function pipelineTable(results: BenchResults, verdicts: Verdict[]): string | nul
     ]);
   }
   return `### Pipeline overhead (no-op store: the kernel alone)\n\n${markdownTable(
-    ['files', 'storage events', 'kernel, discarding journal', 'kernel + file journal', 'kernel share of `reclaim run` (median of the shares, each timed right after a run)'],
+    ['files', 'storage events', 'kernel, discarding journal', 'kernel + file journal', 'kernel share of `reclaim run` (median of the shares, each timed just before a run)'],
     rows,
   )}`;
 }
