@@ -146,7 +146,7 @@ class Bench {
         if (sections.includes('scan')) {
           await this.#stage(sets, 1);
           for (const set of sets) {
-            await this.#fresh(set);
+            this.#fresh(set);
             await this.#scan(set.spec, set.paths);
             // The scanned files past the cutoff go back out as the first cleanup's copy.
             if (sections.includes('cleanup')) this.#stash(set);
@@ -201,10 +201,7 @@ class Bench {
   async #stage(sets: readonly DataSet[], perSet: number): Promise<void> {
     const jobs: { set: DataSet; dir: string }[] = [];
     for (let n = 0; n < perSet; n += 1) {
-      for (const set of sets) {
-        if (set.copies.length + jobs.filter((job) => job.set === set).length >= perSet) continue;
-        jobs.push({ set, dir: this.#copyDir(set) });
-      }
+      for (const set of sets) if (set.copies.length + n < perSet) jobs.push({ set, dir: this.#copyDir(set) });
     }
     if (jobs.length === 0) return;
     const started = performance.now();
@@ -213,7 +210,6 @@ class Bench {
       while (next < jobs.length) {
         const job = jobs[next] as { set: DataSet; dir: string };
         next += 1;
-        rmSync(job.dir, { recursive: true, force: true });
         const { spec } = job.set;
         const args = [node('stage-copy'), String(spec.files), String(spec.tokens), String(spec.seed), spec.layout, String(spec.nowMs), job.dir];
         const out = probeOutput(await measure(process.execPath, args), 'staging a copy');
@@ -279,7 +275,7 @@ class Bench {
       for (const set of sets) {
         for (let k = 0; k < tools.length; k += 1) {
           const tool = tools[(r + k) % tools.length] as CleanupTool;
-          await this.#fresh(set);
+          this.#fresh(set);
           const kernelMs = tool === 'reclaim' && this.#options.sections.includes('pipeline') ? await this.#kernelAlone(set.spec.files) : null;
           const sample = await this.#cleanupOnce(tool, set.paths, set.expected);
           set.whole = false;
@@ -333,15 +329,16 @@ class Bench {
   }
 
   /**
-   * Puts a data set back as generated, from a staged copy (staging one now if none is left),
-   * and checks that the folder is whole again. Callers have checked that the files past the
-   * cutoff are gone (after each cleanup, every tool must leave exactly the younger ones).
+   * Puts a data set back as generated, from a copy its caller staged, and checks that the
+   * folder is whole again. Callers have checked that the files past the cutoff are gone (after
+   * each cleanup, every tool must leave exactly the younger ones).
    */
-  async #fresh(set: DataSet): Promise<void> {
+  #fresh(set: DataSet): void {
     if (set.whole) return;
-    if (set.copies.length === 0) await this.#stage([set], 1);
+    const copy = set.copies.shift();
+    if (copy === undefined) throw new Error(`no staged copy left for ${set.paths.dir}`);
     const t = performance.now();
-    restoreFromCopy(set.spec, set.paths, set.copies.shift() as string);
+    restoreFromCopy(set.spec, set.paths, copy);
     syncFolder(set.paths.storage);
     const count = countFiles(set.paths.storage);
     if (count !== set.spec.files) throw new Error(`the restore left ${count} files in ${set.paths.storage}; the data set has ${set.spec.files}`);

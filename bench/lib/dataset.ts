@@ -7,8 +7,9 @@
  *
  * Why staged copies: on this disk, re-creating 50k files in the folder they were just deleted
  * from took 16–24 s (366 µs per `open(O_CREAT)`), while writing them into a fresh folder took
- * 2–8 s, four copies side by side 4.9 s each, and renaming them into place 1.0–1.4 s. The renamed files are the same files:
- * their blocks are written and synced before the cleanup, which frees them as it would have.
+ * 2–8 s, four copies side by side 4.9 s each, and renaming them into place 1.0–1.4 s. The
+ * renamed files are the same files: their blocks are written and synced before the cleanup,
+ * which frees them as it would have.
  *
  * - Sizes are uniform in 1–64 KiB (`st_size`, which usage counts). Only the first
  *   min(size, 4 KiB) bytes are written (seeded random data); the rest is a hole. Every file
@@ -140,41 +141,55 @@ function ghostCount(spec: DatasetSpec): number {
   return Math.floor(spec.tokens / 100);
 }
 
-/** The bytes written for a file: the first min(size, 4 KiB), from the seeded data at its offset. */
-function contentOf(file: FileSpec, data: Buffer): { offset: number; length: number } {
-  return { offset: (file.index * 64) % (data.length - WRITTEN_BYTES), length: Math.min(file.size, WRITTEN_BYTES) };
+/** Makes the folders of the keys below a root as they come, each once. */
+class Folders {
+  readonly #root: string;
+  readonly #made = new Set<string>();
+
+  constructor(root: string) {
+    this.#root = root;
+    mkdirSync(root, { recursive: true });
+  }
+
+  /** The path of `key` below the root, its folder made. */
+  pathOf(key: string): string {
+    const slash = key.lastIndexOf('/');
+    if (slash > 0) {
+      const dir = key.slice(0, slash);
+      if (!this.#made.has(dir)) {
+        mkdirSync(join(this.#root, dir), { recursive: true });
+        this.#made.add(dir);
+      }
+    }
+    return join(this.#root, key);
+  }
 }
 
-/** The folder of a key below the root, or undefined for a key at the root. */
-function folderOf(key: string): string | undefined {
-  const slash = key.lastIndexOf('/');
-  return slash > 0 ? key.slice(0, slash) : undefined;
+/** The files past the cutoff: the ones every tool deletes, which staged copies hold. */
+function* filesPastCutoff(spec: DatasetSpec): Generator<FileSpec> {
+  for (let i = 0; i < spec.files; i += 1) {
+    const file = fileSpec(spec, i);
+    if (file.old) yield file;
+  }
 }
 
 /** Writes files under a root (the storage folder or a staged copy); one instance per pass. */
 class FileWriter {
-  readonly #root: string;
+  readonly #folders: Folders;
   readonly #data: Buffer;
-  readonly #dirs = new Set<string>();
 
   constructor(root: string, seed: number) {
-    this.#root = root;
+    this.#folders = new Folders(root);
     this.#data = randomBytes(seed, 65536);
-    mkdirSync(root, { recursive: true });
   }
 
   /** Writes a file at `name` below the root (its key unless given). */
   write(file: FileSpec, name = file.key): void {
-    const dir = folderOf(name);
-    if (dir !== undefined && !this.#dirs.has(dir)) {
-      mkdirSync(join(this.#root, dir), { recursive: true });
-      this.#dirs.add(dir);
-    }
     // 'wx': a file that is already there makes the pass fail loudly.
-    const fd = openSync(join(this.#root, name), 'wx');
+    const fd = openSync(this.#folders.pathOf(name), 'wx');
     try {
-      const { offset, length } = contentOf(file, this.#data);
-      writeSync(fd, this.#data, offset, length);
+      const offset = (file.index * 64) % (this.#data.length - WRITTEN_BYTES);
+      writeSync(fd, this.#data, offset, Math.min(file.size, WRITTEN_BYTES));
       if (file.size > WRITTEN_BYTES) ftruncateSync(fd, file.size);
       const seconds = file.mtimeMs / 1000;
       futimesSync(fd, seconds, seconds);
@@ -291,9 +306,7 @@ function stagedName(file: FileSpec): string {
 export function stageOldFiles(spec: DatasetSpec, copyDir: string): number {
   const writer = new FileWriter(copyDir, spec.seed);
   let written = 0;
-  for (let i = 0; i < spec.files; i += 1) {
-    const file = fileSpec(spec, i);
-    if (!file.old) continue;
+  for (const file of filesPastCutoff(spec)) {
     writer.write(file, stagedName(file));
     written += 1;
   }
@@ -303,10 +316,7 @@ export function stageOldFiles(spec: DatasetSpec, copyDir: string): number {
 /** Renames a whole set's files past the cutoff out of its storage folder into `copyDir`, as staged. */
 export function stashOldFiles(spec: DatasetSpec, paths: DatasetPaths, copyDir: string): void {
   mkdirSync(copyDir);
-  for (let i = 0; i < spec.files; i += 1) {
-    const file = fileSpec(spec, i);
-    if (file.old) renameSync(join(paths.storage, file.key), join(copyDir, stagedName(file)));
-  }
+  for (const file of filesPastCutoff(spec)) renameSync(join(paths.storage, file.key), join(copyDir, stagedName(file)));
 }
 
 /**
@@ -316,23 +326,13 @@ export function stashOldFiles(spec: DatasetSpec, paths: DatasetPaths, copyDir: s
  * (a rename would replace one that is not) and afterwards that the folder is whole.
  */
 export function restoreFromCopy(spec: DatasetSpec, paths: DatasetPaths, copyDir: string): void {
-  const dirs = new Set<string>();
-  for (let i = 0; i < spec.files; i += 1) {
-    const file = fileSpec(spec, i);
-    if (!file.old) continue;
-    const dir = folderOf(file.key);
-    if (dir !== undefined && !dirs.has(dir)) {
-      mkdirSync(join(paths.storage, dir), { recursive: true });
-      dirs.add(dir);
-    }
-    renameSync(join(copyDir, stagedName(file)), join(paths.storage, file.key));
-  }
+  const storage = new Folders(paths.storage);
+  for (const file of filesPastCutoff(spec)) renameSync(join(copyDir, stagedName(file)), storage.pathOf(file.key));
   // Fails (ENOTEMPTY) if a file is left.
   rmdirSync(copyDir);
   writeTokenFile(spec, paths);
   removeJournal(paths);
 }
-
 
 /** True when `existsSync` finds the token file: a cheap sanity check for callers. */
 export function hasTokenFile(paths: DatasetPaths): boolean {
