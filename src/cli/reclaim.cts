@@ -3,13 +3,16 @@
 // starts libuv's thread pool, so it can still size that pool. Every file removal is a trip
 // through the pool, and on disks where an unlink waits for the device (a `discard` mount, a
 // network file system) the default of 4 threads caps a cleanup at 4 removals at a time, far
-// below the service's `concurrency` (128). The unlinks of a cleanup overlap on the device: a
-// flat 100k-file cleanup with 64 threads and 128 in flight beat 16 threads and 32 in flight in
-// 11 of 12 runs side by side, by 0.85 s at the median (of ~9.4 s); the sharded one in 3 of 3.
-// A UV_THREADPOOL_SIZE set by the user is kept.
+// below the service's `concurrency` (128). 16 threads: with more, the main thread pays for the
+// idle ones. Each submission wakes an idle thread (a futex call) and contends for the pool's
+// lock with threads the scheduler has preempted while holding it; on 2 cores a profile of a
+// flat 100k-file cleanup with 64 threads showed 1.3-1.7 s of the main thread inside `unlink`
+// calls, 0.7 s with 16. Side by side (128 in flight in both), 16 threads beat 64 in 12 of 12
+// flat cleanups (median 3.4 s against 4.0 s) and 3 of 3 sharded ones; 12, 24 and 32 did no
+// better than 16. A UV_THREADPOOL_SIZE set by the user is kept.
 import { setFlagsFromString } from 'node:v8';
 
-process.env.UV_THREADPOOL_SIZE ??= '64';
+process.env.UV_THREADPOOL_SIZE ??= '16';
 
 // A cleanup streams much short-lived data (an event or two per file, scan entries), and V8 lets
 // the old generation grow to several times what is live before it collects: peak memory then

@@ -24,7 +24,7 @@ export interface CleanupServiceOptions {
   readonly lowWaterPercent?: number;
   /**
    * Deletions in flight at once. Default 128: unlinks wait on the device and overlap there (the
-   * `reclaim` executable gives libuv's pool 64 threads to carry them; see src/cli/reclaim.cts).
+   * `reclaim` executable gives libuv's pool 16 threads to carry them; see src/cli/reclaim.cts).
    */
   readonly concurrency?: number;
   /** Compact the journal after this many events. Default 50,000. */

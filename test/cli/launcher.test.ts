@@ -52,13 +52,13 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the reclaim executable (src/cli/reclaim.cts)', () => {
-  it('starts the CLI with a 64-thread pool, where an ES module entry gets the default 4', async () => {
+  it('starts the CLI with a 16-thread pool, where an ES module entry gets the default 4', async () => {
     const direct = JSON.parse((await run('reclaim-cli.mjs')).stdout) as { threads: number; size: string | null };
     const launched = JSON.parse((await run('reclaim.cjs')).stdout) as { threads: number; size: string | null };
     expect(direct.size).toBeNull();
-    expect(launched.size).toBe('64');
-    // Same program, same other threads: the difference is the pool (64 against 4).
-    expect(launched.threads - direct.threads).toBe(60);
+    expect(launched.size).toBe('16');
+    // Same program, same other threads: the difference is the pool (16 against 4).
+    expect(launched.threads - direct.threads).toBe(12);
   });
 
   it('keeps a UV_THREADPOOL_SIZE the user set', async () => {

@@ -41,7 +41,7 @@ function typeOf(stats: { isFile(): boolean; isSymbolicLink(): boolean; isDirecto
  * libuv's thread pool. Only the unlink, which may wait on the disk, goes to the pool, with the
  * callback API (no promise per call); removals in flight overlap there. How many overlap is the
  * pool's size (`UV_THREADPOOL_SIZE`, 4 unless set before the process started; the `reclaim`
- * command sets 64).
+ * command sets 16).
  */
 export function removeRegularFile(path: string): Promise<UnlinkOutcome> {
   let stats;
