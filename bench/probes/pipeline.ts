@@ -27,13 +27,10 @@ const journalMode = arg(4, 'journal');
 
 const records: StoredRecord[] = [];
 const files: ObservedFile[] = [];
-// Index by key and by token id, so a removed file is not scanned again (as on disk).
-const fileIndex = new Map<string, number>();
 let usedBytes = 0;
 for (let i = 0; i < spec.files; i += 1) {
   const file = fileSpec(spec, i);
   files.push({ key: file.key, size: file.size, mtimeMs: file.mtimeMs, type: 'file' });
-  fileIndex.set(file.key, i);
   usedBytes += file.size;
   if (i < spec.tokens) {
     records.push({
@@ -47,7 +44,13 @@ for (let i = 0; i < spec.files; i += 1) {
   }
 }
 
+/**
+ * Removed files, so a removed file is not scanned again (as on disk). A key's last 8 hex digits
+ * before `.wav` are its file's index (see `fileSpec`): read back without a lookup in a 100k-entry
+ * map, which cost this no-op store about as much as the kernel's planning (~0.6 µs a removal).
+ */
 const removed = new Uint8Array(spec.files);
+const indexOfKey = (key: string): number => Number.parseInt(key.slice(8, 16), 16);
 const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** A store with nothing behind it: the scan emits the prepared files, removals succeed at once. */
@@ -87,8 +90,7 @@ class NoopStore implements Store {
     const bytes = 1;
     this.#used -= bytes;
     const key = target.kind === 'file' ? target.path : target.file;
-    const index = key === undefined ? undefined : fileIndex.get(key);
-    if (index !== undefined) removed[index] = 1;
+    if (key !== undefined) removed[indexOfKey(key)] = 1;
     return Promise.resolve(
       target.kind === 'file'
         ? { status: 'deleted', records: 0, files: 1, bytes }
