@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleProbes, ensureDist } from './lib/build.js';
+import { bundleProbes, CLI_V8_FLAGS, ensureDist } from './lib/build.js';
 import {
   CUTOFF_HOURS,
   datasetPaths,
@@ -32,12 +32,6 @@ const probesDir = join(resultsDir, '.probes');
 // The probes, and the helper that stages data copies in child processes.
 const PROBES = ['scan', 'find-remove', 'pipeline', 'emergency', 'token-file', 'stage-copy'] as const;
 const CUTOFF_SECONDS = CUTOFF_HOURS * 3600;
-/**
- * The V8 flag the `reclaim` executable sets for itself (src/cli/reclaim.cts). The pipeline probe
- * runs with it too: its time is divided by `reclaim run` cleanups, so it must pay the same
- * garbage collection (the kernel alone took ~1.1-1.13x as long with it as on Node's defaults).
- */
-const CLI_V8_FLAGS = ['--heap-growing-percent=50'] as const;
 
 const loads: LoadReading[] = [];
 function log(message: string): void {
@@ -403,9 +397,13 @@ class Bench {
    * in the same run's other pairs).
    */
   async #kernelAlone(files: number): Promise<number> {
+    return probeOutput(await measure(process.execPath, this.#pipelineArgs(files, 'discard')), 'pipeline').runMs as number;
+  }
+
+  /** The pipeline probe's command line: the flat set's spec, the journal (`discard` or `file:PATH`). */
+  #pipelineArgs(files: number, journal: string): string[] {
     const spec = this.#spec(files, 'flat');
-    const args = [...CLI_V8_FLAGS, node('pipeline'), String(spec.files), String(spec.tokens), String(spec.seed), String(spec.nowMs), 'discard'];
-    return probeOutput(await measure(process.execPath, args), 'pipeline').runMs as number;
+    return [...CLI_V8_FLAGS, node('pipeline'), String(spec.files), String(spec.tokens), String(spec.seed), String(spec.nowMs), journal];
   }
 
   async #pipeline(files: number): Promise<void> {
@@ -420,15 +418,7 @@ class Bench {
         const journalPath = join(this.#options.dir, 'pipeline-journal.jsonl');
         rmSync(journalPath, { force: true });
         rmSync(`${journalPath}.lock`, { recursive: true, force: true });
-        const m = await measure(process.execPath, [
-          ...CLI_V8_FLAGS,
-          node('pipeline'),
-          String(spec.files),
-          String(spec.tokens),
-          String(spec.seed),
-          String(spec.nowMs),
-          journal === 'discard' ? 'discard' : `file:${journalPath}`,
-        ]);
+        const m = await measure(process.execPath, this.#pipelineArgs(files, journal === 'discard' ? 'discard' : `file:${journalPath}`));
         const out = probeOutput(m, 'pipeline');
         rmSync(journalPath, { force: true });
         storageEvents = out.storageEvents as number;

@@ -114,6 +114,14 @@ function keyOf(id: string, layout: Layout): string {
   return layout === 'flat' ? `${id}.wav` : `${id.slice(0, 2)}/${id.slice(2, 4)}/${id}.wav`;
 }
 
+/**
+ * The index of the file at a key of either layout: the last 8 hex digits before `.wav` (see
+ * {@link fileSpec}), read back without a lookup table.
+ */
+export function fileIndexOfKey(key: string): number {
+  return Number.parseInt(key.slice(key.length - 12, key.length - 4), 16);
+}
+
 /** File `index` of a data set. */
 export function fileSpec(spec: DatasetSpec, index: number): FileSpec {
   const id = hex8(hash32(spec.seed, index, 0)) + hex8(index);

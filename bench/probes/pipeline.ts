@@ -13,7 +13,7 @@ import type { ObservedFile, RecordSnapshot, RemovalResult, ScanOptions, Store, S
 import { serverPolicies } from '../../src/node/cleanup-service.js';
 import { resolveServiceOptions } from '../../src/node/options.js';
 import { openFileJournal } from '../../src/stores/file-journal/index.js';
-import { CUTOFF_HOURS, fileSpec, type DatasetSpec } from '../lib/dataset.js';
+import { CUTOFF_HOURS, fileIndexOfKey, fileSpec, type DatasetSpec } from '../lib/dataset.js';
 import { arg, report } from './report.js';
 
 const spec: DatasetSpec = {
@@ -45,12 +45,11 @@ for (let i = 0; i < spec.files; i += 1) {
 }
 
 /**
- * Removed files, so a removed file is not scanned again (as on disk). A key's last 8 hex digits
- * before `.wav` are its file's index (see `fileSpec`): read back without a lookup in a 100k-entry
- * map, which cost this no-op store about as much as the kernel's planning (~0.6 µs a removal).
+ * Removed files, so a removed file is not scanned again (as on disk). A removed file's index is
+ * read from its key (`fileIndexOfKey`): a lookup in a 100k-entry map cost this no-op store about
+ * as much as the kernel's planning (~0.6 µs a removal).
  */
 const removed = new Uint8Array(spec.files);
-const indexOfKey = (key: string): number => Number.parseInt(key.slice(8, 16), 16);
 const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** A store with nothing behind it: the scan emits the prepared files, removals succeed at once. */
@@ -90,7 +89,7 @@ class NoopStore implements Store {
     const bytes = 1;
     this.#used -= bytes;
     const key = target.kind === 'file' ? target.path : target.file;
-    if (key !== undefined) removed[indexOfKey(key)] = 1;
+    if (key !== undefined) removed[fileIndexOfKey(key)] = 1;
     return Promise.resolve(
       target.kind === 'file'
         ? { status: 'deleted', records: 0, files: 1, bytes }

@@ -8,8 +8,8 @@
 // lock with threads the scheduler has preempted while holding it; on 2 cores a profile of a
 // flat 100k-file cleanup with 64 threads showed 1.3-1.7 s of the main thread inside `unlink`
 // calls, 0.7 s with 16. Side by side (128 in flight in both), 16 threads beat 64 in 12 of 12
-// flat cleanups (median 3.4 s against 4.0 s) and 3 of 3 sharded ones; 12, 24 and 32 did no
-// better than 16. A UV_THREADPOOL_SIZE set by the user is kept.
+// flat cleanups (median 3.4 s against 4.0 s) and 3 of 3 sharded ones; 12, 24 and 32 were no
+// faster at the median, 8 and 4 slower. A UV_THREADPOOL_SIZE set by the user is kept.
 import { setFlagsFromString } from 'node:v8';
 
 process.env.UV_THREADPOOL_SIZE ??= '16';

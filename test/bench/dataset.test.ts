@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, u
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectation, fileSpec, generate, restoreFromCopy, stageOldFiles, stashOldFiles, type DatasetSpec, type Layout } from '../../bench/lib/dataset.js';
+import { expectation, fileIndexOfKey, fileSpec, generate, restoreFromCopy, stageOldFiles, stashOldFiles, type DatasetSpec, type Layout } from '../../bench/lib/dataset.js';
 
 /** Every file below `root`: its key, size, mtime (whole ms) and first bytes. */
 function listing(root: string): Map<string, string> {
@@ -76,6 +76,10 @@ describe.each(['flat', 'sharded'] as Layout[])('bench data set (%s)', (layout) =
     expect(listing(paths.storage)).toEqual(listing(whole.storage));
     expect(tokens(paths)).toBe(tokens(whole));
     expect(existsSync(paths.journalPrefix)).toBe(false);
+  });
+
+  it("reads a file's index back from its key (the pipeline probe marks removals by it)", () => {
+    for (const index of [0, 1, 255, 399, 65_536, 999_999, 0xffff_ffff]) expect(fileIndexOfKey(fileSpec(spec, index).key)).toBe(index);
   });
 
   it('a restore whose copy lacks a file fails and says which', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { transformSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_V8_FLAGS } from '../../bench/lib/build.js';
 
 /**
  * The package's `reclaim` executable is src/cli/reclaim.cts: it sizes libuv's thread pool and
@@ -73,6 +74,8 @@ describe('the reclaim executable (src/cli/reclaim.cts)', () => {
     const flags = async (env: NodeJS.ProcessEnv, nodeArgs: readonly string[]): Promise<unknown> =>
       (JSON.parse((await run('reclaim.cjs', env, [...record, ...nodeArgs])).stdout) as { flags: unknown }).flags;
     expect(await flags({}, [])).toEqual(['--heap-growing-percent=50']);
+    // The bench runs its pipeline probe with the same flags (its share divides by reclaim run).
+    expect(await flags({}, [])).toEqual([...CLI_V8_FLAGS]);
     expect(await flags({}, ['--max-old-space-size=512'])).toEqual([]);
     expect(await flags({ NODE_OPTIONS: '--max-old-space-size=512' }, [])).toEqual([]);
     expect(await flags({}, ['--heap-growing-percent=10'])).toEqual([]);
