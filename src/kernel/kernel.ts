@@ -46,6 +46,17 @@ export interface ReplayReport {
 
 type OpenIntent = DomainEventPayloads['DeletionPlanned'] & { readonly runId: string };
 
+/**
+ * Publishes to a subject only while it has subscribers: with none (as in `reclaim run`), a
+ * Subject's `next` still costs a closure and a call per value, and a run publishes one storage
+ * observation per record and per file.
+ */
+function publishWhenObserved<T>(subject: Subject<T>): (value: T) => void {
+  return (value) => {
+    if (subject.observed) subject.next(value);
+  };
+}
+
 function foldAll(state: KernelState, events: readonly DomainEvent[]): KernelState {
   return {
     metrics: evolveAll(metricsProjection, state.metrics, events),
@@ -303,9 +314,13 @@ export class Kernel {
     });
   };
 
+  /** Publishes one storage observation, when anyone listens: a run makes one per record and file. */
+  readonly #observe = publishWhenObserved(this.#storage$);
+
   #publish(events: readonly DomainEvent[]): void {
     this.#state$.next(foldAll(this.state, events));
-    for (const event of events) this.#events$.next(event);
+    const events$ = this.#events$;
+    if (events$.observed) for (const event of events) events$.next(event);
   }
 
   async #execute(
@@ -319,7 +334,7 @@ export class Kernel {
         config: this.#config,
         policies: policies ?? this.#ordered(),
         emit: this.#emit,
-        observe: (event) => this.#storage$.next(event),
+        observe: this.#observe,
       },
       { runId: newRunId(this.#clock.now()), ...request },
     );

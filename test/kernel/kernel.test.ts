@@ -280,6 +280,27 @@ describe('kernel', () => {
     expect(events.some((e) => (e.type as string) === 'FileObserved')).toBe(false);
   });
 
+  it('publishes to subscribers that join between runs, and plans the same whether anyone listens or not', async () => {
+    // The kernel skips publishing while nobody subscribes (as in `reclaim run`); a late
+    // subscriber must still see everything from its first run on.
+    const unobserved = createKernel({ store: sampleStore(), clock, policies: builtins });
+    const quiet = await unobserved.run({ dryRun: true });
+    const kernel = createKernel({ store: sampleStore(), clock, policies: builtins });
+    const before = await kernel.run({ dryRun: true });
+    const storage: string[] = [];
+    const types: string[] = [];
+    kernel.storage$.subscribe((e) => storage.push(e.type));
+    kernel.events$.subscribe((e) => types.push(e.type));
+    const after = await kernel.run({ dryRun: true });
+    expect(quiet.totals).toEqual(before.totals);
+    expect(after.totals).toEqual(before.totals);
+    expect(storage.filter((t) => t === 'FileObserved').length).toBeGreaterThanOrEqual(4);
+    expect(storage).toContain('RecordObserved');
+    expect(types[0]).toBe('RunStarted');
+    expect(types.at(-1)).toBe('RunCompleted');
+    expect(types.filter((t) => t === 'DeletionPlanned')).toHaveLength(after.totals.planned);
+  });
+
   it('keeps the policy of a refused plan from stopping later runs', async () => {
     let calls = 0;
     const flaky: Policy = { name: 'flaky', plan: () => (++calls === 1 ? throwError(() => new Error('once')) : of<Decision>()) };
