@@ -394,16 +394,21 @@ class Bench {
    * Times the kernel alone (discarding journal) for the share of the `reclaim run` that follows:
    * after the restore has synced, not after a cleanup, whose journal commits and discards go on
    * for a while after it exits (the kernel alone once took 0.82 s right after one, 0.45–0.67 s
-   * in the same run's other pairs).
+   * in the same run's other pairs). Nothing observes the kernel's storage stream, as in
+   * `reclaim run`.
    */
   async #kernelAlone(files: number): Promise<number> {
-    return probeOutput(await measure(process.execPath, this.#pipelineArgs(files, 'discard')), 'pipeline').runMs as number;
+    return probeOutput(await measure(process.execPath, this.#pipelineArgs(files, 'discard', 'unobserved')), 'pipeline').runMs as number;
   }
 
-  /** The pipeline probe's command line: the flat set's spec, the journal (`discard` or `file:PATH`). */
-  #pipelineArgs(files: number, journal: string): string[] {
+  /**
+   * The pipeline probe's command line: the flat set's spec, the journal (`discard` or
+   * `file:PATH`), and whether a subscriber counts the storage stream (`count`) or nothing
+   * observes it (`unobserved`).
+   */
+  #pipelineArgs(files: number, journal: string, storageStream: 'count' | 'unobserved'): string[] {
     const spec = this.#spec(files, 'flat');
-    return [...CLI_V8_FLAGS, node('pipeline'), String(spec.files), String(spec.tokens), String(spec.seed), String(spec.nowMs), journal];
+    return [...CLI_V8_FLAGS, node('pipeline'), String(spec.files), String(spec.tokens), String(spec.seed), String(spec.nowMs), journal, storageStream];
   }
 
   async #pipeline(files: number): Promise<void> {
@@ -418,7 +423,7 @@ class Bench {
         const journalPath = join(this.#options.dir, 'pipeline-journal.jsonl');
         rmSync(journalPath, { force: true });
         rmSync(`${journalPath}.lock`, { recursive: true, force: true });
-        const m = await measure(process.execPath, this.#pipelineArgs(files, journal === 'discard' ? 'discard' : `file:${journalPath}`));
+        const m = await measure(process.execPath, this.#pipelineArgs(files, journal === 'discard' ? 'discard' : `file:${journalPath}`, 'count'));
         const out = probeOutput(m, 'pipeline');
         rmSync(journalPath, { force: true });
         storageEvents = out.storageEvents as number;

@@ -4,7 +4,10 @@
  * server policies (expiry, orphan, emergency) plan over them exactly as in `reclaim run`.
  * The journal is either a discarding one (sequences events, keeps nothing: the pipeline alone)
  * or the real JSON-lines file journal (pipeline plus journaling).
- * Usage: pipeline.mjs <files> <tokens> <seed> <nowMs> <discard|file:PATH>
+ * The storage stream is either observed (a subscriber counts its events, for events per second)
+ * or unobserved, as in `reclaim run`, where nothing subscribes to it: the kernel then skips
+ * publishing each event, and the time is the kernel's alone (the share of a cleanup).
+ * Usage: pipeline.mjs <files> <tokens> <seed> <nowMs> <discard|file:PATH> <count|unobserved>
  */
 import 'reflect-metadata';
 import { Observable } from 'rxjs';
@@ -24,6 +27,8 @@ const spec: DatasetSpec = {
   nowMs: Number(arg(3, 'nowMs')),
 };
 const journalMode = arg(4, 'journal');
+const storageStream = arg(5, 'storage stream');
+if (storageStream !== 'count' && storageStream !== 'unobserved') throw new Error(`storage stream must be count or unobserved, not ${storageStream}`);
 
 const records: StoredRecord[] = [];
 const files: ObservedFile[] = [];
@@ -119,10 +124,13 @@ const kernel = createKernel({
   config: { concurrency: options.concurrency, retentionHours: options.retentionHours, compactAfterEvents: options.compactAfterEvents },
 });
 await kernel.ready;
-let storageEvents = 0;
-kernel.storage$.subscribe(() => (storageEvents += 1));
+let storageEvents: number | null = null;
+if (storageStream === 'count') {
+  storageEvents = 0;
+  kernel.storage$.subscribe(() => (storageEvents = (storageEvents ?? 0) + 1));
+}
 const started = performance.now();
 const result = await kernel.run();
 const runMs = performance.now() - started;
 await kernel.close();
-report({ runMs, storageEvents, eventsPerSec: storageEvents / (runMs / 1000), deleted: result.totals.deleted, journalEvents: journal.lastSeq });
+report({ runMs, storageEvents, eventsPerSec: storageEvents === null ? null : storageEvents / (runMs / 1000), deleted: result.totals.deleted, journalEvents: journal.lastSeq });
