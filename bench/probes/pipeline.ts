@@ -124,13 +124,11 @@ const kernel = createKernel({
   config: { concurrency: options.concurrency, retentionHours: options.retentionHours, compactAfterEvents: options.compactAfterEvents },
 });
 await kernel.ready;
-let storageEvents: number | null = null;
-if (storageStream === 'count') {
-  storageEvents = 0;
-  kernel.storage$.subscribe(() => (storageEvents = (storageEvents ?? 0) + 1));
-}
+let counted = 0;
+if (storageStream === 'count') kernel.storage$.subscribe(() => (counted += 1));
 const started = performance.now();
 const result = await kernel.run();
 const runMs = performance.now() - started;
 await kernel.close();
+const storageEvents = storageStream === 'count' ? counted : null;
 report({ runMs, storageEvents, eventsPerSec: storageEvents === null ? null : storageEvents / (runMs / 1000), deleted: result.totals.deleted, journalEvents: journal.lastSeq });

@@ -319,6 +319,7 @@ export class Kernel {
 
   #publish(events: readonly DomainEvent[]): void {
     this.#state$.next(foldAll(this.state, events));
+    // As publishWhenObserved, checked once per batch.
     const events$ = this.#events$;
     if (events$.observed) for (const event of events) events$.next(event);
   }
